@@ -1,0 +1,325 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sockets
+
+/// One accepted connection: reads, parses, hands complete requests to the responder one at a
+/// time (pipelined requests wait their turn, so responses leave in order), writes responses, and
+/// enforces the header, body, idle and write deadlines.
+///
+/// Confined to its event loop's thread; `@unchecked Sendable` only so the handler task (which
+/// runs on that same loop through its executor preference) can hand the response back.
+final class HTTPConnection: EventHandler, @unchecked Sendable {
+    enum State {
+        /// Between requests (or before the first): no byte of a request yet.
+        case idle
+        case readingHead
+        case readingBody
+        /// A request is with the responder.
+        case handling
+        /// The last response is queued; the connection closes once it is written.
+        case closing
+        /// Written and half-closed; draining what the client still sends so the close does not
+        /// turn into a reset that destroys the response in flight (RFC 9112 §9.6).
+        case lingering
+        case closed
+    }
+
+    let fd: Int32
+    let peer: String
+    private unowned let owner: ServerLoop
+    private(set) var state = State.idle
+    private var parser: RequestParser
+    private var input: [UInt8] = []
+    private var inputStart = 0
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    private var deadline: ContinuousClock.Instant
+    private var writeDeadline: ContinuousClock.Instant? = nil
+    private var watchingWrite = false
+    private var readingPaused = false
+    private var peerClosed = false
+    private var pendingMethod = "GET"
+    private var pendingKeepAlive = true
+    private var pendingVersionMinor = 1
+    var isDirty = false
+
+    init(fd: Int32, peer: String, owner: ServerLoop) {
+        self.fd = fd
+        self.peer = peer
+        self.owner = owner
+        parser = RequestParser(limits: owner.limits)
+        // API.md: a new connection that sends nothing gets the header timeout, not the idle one.
+        deadline = owner.loop.now + owner.limits.headerTimeout
+    }
+
+    /// Whether shutdown may close this connection without cutting a request short.
+    var isIdle: Bool { state == .idle && inputStart == input.count }
+
+    // MARK: - Events
+
+    func handleEvent(_ events: UInt32) {
+        if events & EventMask.writable != 0 { flush() }
+        if state == .closed { return }
+        if events & (EventMask.readable | EventMask.hangup | EventMask.error | EventMask.peerClosed) != 0 {
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        let scratch = owner.scratch
+        let count = read(fd, scratch.baseAddress, scratch.count)
+        if count == 0 {
+            peerClosed = true
+            switch state {
+            case .handling, .closing:
+                // A half-closed client may still want its answer: send it, then close.
+                pauseReading()
+            default:
+                close()
+            }
+            return
+        }
+        if count < 0 {
+            if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR { close() }
+            return
+        }
+        switch state {
+        case .closing, .lingering, .closed:
+            return  // discarded: nothing more will be answered
+        case .idle:
+            state = .readingHead
+            deadline = owner.loop.now + owner.limits.headerTimeout
+        default:
+            break
+        }
+        input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+        if state == .handling {
+            // Pipelined bytes wait for the current response; stop reading if they pile up.
+            if input.count - inputStart > owner.limits.headerBytesMax + owner.limits.bodyBytesMax { pauseReading() }
+            return
+        }
+        process()
+    }
+
+    // MARK: - Parsing
+
+    /// Parses buffered bytes until a request is dispatched, more bytes are needed, or an error.
+    private func process() {
+        while state == .readingHead || state == .readingBody || (state == .idle && inputStart < input.count) {
+            if state == .idle {
+                state = .readingHead
+                deadline = owner.loop.now + owner.limits.headerTimeout
+            }
+            let (event, consumed) = input.withUnsafeBytes { raw in
+                parser.parse(UnsafeRawBufferPointer(rebasing: raw[inputStart...]), peer: peer)
+            }
+            inputStart += consumed
+            switch event {
+            case .needMore:
+                compactInput()
+                return
+            case .headComplete(let expectsContinue):
+                state = .readingBody
+                deadline = owner.loop.now + owner.limits.bodyTimeout
+                if expectsContinue && inputStart == input.count {
+                    output.append(contentsOf: Self.continueLine)
+                    markDirty()
+                }
+            case .request(let request):
+                compactInput()
+                dispatch(request)
+                return
+            case .failure(let error):
+                fail(error)
+                return
+            }
+        }
+    }
+
+    private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    private func compactInput() {
+        if inputStart == input.count {
+            // Shrink back: an idle connection should hold no buffer worth counting.
+            if input.capacity > 4096 { input = [] } else { input.removeAll(keepingCapacity: true) }
+            inputStart = 0
+        } else if inputStart > 4096 && inputStart * 2 > input.count {
+            input.removeFirst(inputStart)
+            inputStart = 0
+        }
+    }
+
+    private func dispatch(_ request: HTTPRequest) {
+        state = .handling
+        pendingMethod = request.method
+        pendingKeepAlive = request.keepAlive
+        pendingVersionMinor = request.versionMinor
+        let responder = owner.responder
+        let loop = owner.loop
+        owner.inFlight += 1
+        Task(executorPreference: loop) {
+            let response = await responder(request)
+            if loop.inEventLoop {
+                self.finish(response)
+            } else {
+                loop.execute { self.finish(response) }
+            }
+        }
+    }
+
+    /// Queues the responder's answer and moves on to the next pipelined request, if any.
+    private func finish(_ response: HTTPResponse) {
+        owner.inFlight -= 1
+        guard state == .handling else { return }  // closed meanwhile (peer reset, forced shutdown)
+        let keepAlive = pendingKeepAlive && !owner.draining && !peerClosed
+            && !response.headers.hasToken("close", in: "Connection")
+        ResponseWriter.write(response, method: pendingMethod, keepAlive: keepAlive,
+                             announceKeepAlive: pendingVersionMinor == 0, date: owner.dateLine, into: &output)
+        markDirty()
+        if !keepAlive {
+            state = .closing
+            return
+        }
+        state = .idle
+        deadline = owner.loop.now + owner.limits.idleTimeout
+        if output.count - outputStart > owner.limits.outputBytesHighWater {
+            pauseReading()  // resumes once the client has read its answers
+            return
+        }
+        if readingPaused && !peerClosed { resumeReading() }
+        if inputStart < input.count { process() }
+    }
+
+    /// Answers a framing error and closes: after one, the next request's start is unknowable.
+    private func fail(_ error: HTTPParseError) {
+        var response = HTTPResponse.problem(error.problem)
+        response.headers.add("X-Request-ID", RequestID.next())
+        ResponseWriter.write(response, method: "GET", keepAlive: false, announceKeepAlive: false,
+                             date: owner.dateLine, into: &output)
+        input = []
+        inputStart = 0
+        state = .closing
+        markDirty()
+        owner.logParseFailure(error, peer: peer)
+    }
+
+    // MARK: - Writing
+
+    private func markDirty() {
+        guard !isDirty else { return }
+        isDirty = true
+        owner.dirty.append(self)
+    }
+
+    /// Writes queued output; called once per loop iteration for dirty connections, and when the
+    /// socket becomes writable again.
+    func flush() {
+        while outputStart < output.count {
+            let written = output.withUnsafeBytes { raw in
+                send(fd, raw.baseAddress! + outputStart, raw.count - outputStart, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                outputStart += written
+                continue
+            }
+            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if !watchingWrite {
+                    watchingWrite = true
+                    writeDeadline = owner.loop.now + owner.limits.writeTimeout
+                    updateInterest()
+                }
+                return
+            }
+            if written < 0 && errno == EINTR { continue }
+            close()
+            return
+        }
+        if output.capacity > 65536 { output = [] } else { output.removeAll(keepingCapacity: true) }
+        outputStart = 0
+        writeDeadline = nil
+        if watchingWrite {
+            watchingWrite = false
+            updateInterest()
+        }
+        switch state {
+        case .closing:
+            startLingering()
+        case .idle where readingPaused && !peerClosed:
+            resumeReading()
+            if inputStart < input.count { process() }
+        default:
+            break
+        }
+    }
+
+    private func startLingering() {
+        if peerClosed {
+            close()
+            return
+        }
+        shutdown(fd, Int32(SHUT_WR))
+        state = .lingering
+        deadline = owner.loop.now + .seconds(2)
+        if readingPaused { resumeReading() }
+    }
+
+    // MARK: - Interest and deadlines
+
+    private func pauseReading() {
+        guard !readingPaused else { return }
+        readingPaused = true
+        updateInterest()
+    }
+
+    private func resumeReading() {
+        guard readingPaused else { return }
+        readingPaused = false
+        updateInterest()
+    }
+
+    private func updateInterest() {
+        var events: UInt32 = 0
+        if !readingPaused { events |= EventMask.readable | EventMask.peerClosed }
+        if watchingWrite { events |= EventMask.writable }
+        owner.loop.modify(fd, events: events)
+    }
+
+    /// Enforces the deadline of the current state; called on every tick.
+    func checkDeadlines(now: ContinuousClock.Instant) {
+        if let writeDeadline, now >= writeDeadline {
+            close()
+            return
+        }
+        guard now >= deadline else { return }
+        switch state {
+        case .readingHead, .readingBody:
+            // A request was started and not finished in time: say so, then close.
+            let problem = ProblemDetails(type: "/problems/request-timeout", title: "Request timeout", status: 408,
+                                         detail: "The request was not received in time.")
+            var response = HTTPResponse.problem(problem)
+            response.headers.add("X-Request-ID", RequestID.next())
+            ResponseWriter.write(response, method: "GET", keepAlive: false, announceKeepAlive: false,
+                                 date: owner.dateLine, into: &output)
+            state = .closing
+            input = []
+            inputStart = 0
+            flush()
+        case .idle, .lingering:
+            close()
+        case .handling, .closing, .closed:
+            break
+        }
+    }
+
+    /// Closes the socket now and forgets the connection.
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        owner.loop.deregister(fd)
+        Glibc.close(fd)
+        input = []
+        output = []
+        owner.connectionClosed(self)
+    }
+}

@@ -1,0 +1,54 @@
+/// A complete request as the server hands it to a responder.
+public struct HTTPRequest: Sendable {
+    /// The method token, case-sensitive as RFC 9110 §9.1 says (`GET`, `POST`, ...).
+    public var method: String
+    /// The request-target in origin form, path and query (`/stocks/AAPL?x=1`).
+    public var target: String
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    public var versionMinor: Int
+    /// The header fields as received.
+    public var headers: HTTPHeaders
+    /// The decoded body (chunked framing removed).
+    public var body: [UInt8]
+    /// The TCP peer's numeric address, without the port.
+    public var peer: String
+    /// Whether the connection may stay open after this request (HTTP/1.1 default, `Connection`).
+    public var keepAlive: Bool
+
+    /// Creates a request; servers build these from the wire, tests and clients by hand.
+    public init(method: String, target: String, versionMinor: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
+                body: [UInt8] = [], peer: String = "", keepAlive: Bool = true) {
+        self.method = method
+        self.target = target
+        self.versionMinor = versionMinor
+        self.headers = headers
+        self.body = body
+        self.peer = peer
+        self.keepAlive = keepAlive
+    }
+
+    /// The path part of the target, before any `?`.
+    public var path: Substring {
+        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<mark] }
+        return target[...]
+    }
+
+    /// The query part of the target, after the first `?`, if any.
+    public var query: Substring? {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return target[target.index(after: mark)...]
+    }
+
+    /// The raw (still percent-encoded) value of the first query parameter `name`.
+    public func queryParameter(_ name: String) -> Substring? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            if let equals = pair.firstIndex(of: "=") {
+                if pair[..<equals] == name { return pair[pair.index(after: equals)...] }
+            } else if pair == name {
+                return pair[pair.endIndex...]
+            }
+        }
+        return nil
+    }
+}

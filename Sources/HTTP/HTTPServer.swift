@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sockets
+import Synchronization
+
+/// The HTTP/1.1 server: one listening socket shared by a group of event loops, each serving its
+/// own connections. Responders are `async` and run on the loop that read the request (see
+/// ``EventLoop``); anything blocking must be awaited elsewhere.
+public final class HTTPServer: Sendable {
+    /// Answers one request. Errors are the responder's business: it always returns a response.
+    public typealias Responder = @Sendable (HTTPRequest) async -> HTTPResponse
+
+    /// Where and how to serve.
+    public struct Configuration: Sendable {
+        /// Numeric listen address (`0.0.0.0`, `127.0.0.1`, `::`).
+        public var host: String
+        /// Listen port; 0 lets the kernel choose (tests).
+        public var port: Int
+        /// Event loops (threads); one per core by default.
+        public var loopCount: Int
+        /// Pending-connection queue: large enough to absorb a burst of connects (the kernel caps
+        /// it at `net.core.somaxconn`).
+        public var backlog: Int32 = 4096
+        /// Sizes and timeouts.
+        public var limits: HTTPLimits
+
+        /// A configuration with the contract's limits and one loop per core.
+        public init(host: String = "0.0.0.0", port: Int, loopCount: Int? = nil, limits: HTTPLimits = HTTPLimits()) {
+            self.host = host
+            self.port = port
+            self.loopCount = loopCount ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            self.limits = limits
+        }
+    }
+
+    /// The port actually bound.
+    public let port: Int
+    /// Called (on a loop thread) for every framing error, e.g. to log it.
+    let parseFailureHook: (@Sendable (HTTPParseError, String) -> Void)?
+    private let group: EventLoopGroup
+    private let listenerFD: Int32
+    private let loops: Mutex<[ServerLoop]> = Mutex([])
+    private let openConnections = Atomic<Int>(0)
+    private let shutdownStarted = Atomic<Bool>(false)
+    private let drainTimeout: Duration
+
+    /// Binds the listening socket and starts serving at once. Throws if the address is taken.
+    public init(configuration: Configuration, onParseFailure: (@Sendable (HTTPParseError, String) -> Void)? = nil,
+                responder: @escaping Responder) throws {
+        // A peer that resets while we write must not kill the process.
+        signal(SIGPIPE, SIG_IGN)
+        Socket.raiseOpenFileLimit()
+        guard let address = SocketAddress(host: configuration.host, port: configuration.port) else {
+            throw SocketError("address \(configuration.host):\(configuration.port)", code: EINVAL)
+        }
+        listenerFD = try Socket.listen(on: address, backlog: configuration.backlog, reusePort: false)
+        port = (try? Socket.localAddress(listenerFD).port) ?? configuration.port
+        parseFailureHook = onParseFailure
+        drainTimeout = configuration.limits.drainTimeout
+        group = try EventLoopGroup(count: configuration.loopCount, name: "http")
+        for loop in group.loops {
+            let started = Mutex<Result<Void, any Error>?>(nil)
+            let fd = listenerFD
+            let limits = configuration.limits
+            loop.execute { [self] in
+                let serverLoop = ServerLoop(loop: loop, listenerFD: fd, server: self, limits: limits, responder: responder)
+                do {
+                    try serverLoop.start()
+                    self.loops.withLock { $0.append(serverLoop) }
+                    started.withLock { $0 = .success(()) }
+                } catch {
+                    started.withLock { $0 = .failure(error) }
+                }
+            }
+            // Start-up is synchronous so that a bound server is a serving server.
+            while true {
+                if let result = started.withLock({ $0 }) {
+                    try result.get()
+                    break
+                }
+                usleep(200)
+            }
+        }
+    }
+
+    /// The event loops, for clients that want to share them (the gateway's upstream pool).
+    public var eventLoops: EventLoopGroup { group }
+
+    /// Connections currently open.
+    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
+    func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
+    func noteAcceptError(_ error: any Error) {}
+
+    /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
+    /// (their responses say `Connection: close`), then close whatever is left after the drain
+    /// timeout and stop the loops. Safe to call more than once.
+    public func shutdown() async {
+        guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return }
+        let serverLoops = loops.withLock { $0 }
+        for serverLoop in serverLoops { serverLoop.loop.execute { serverLoop.beginDrain() } }
+        let deadline = ContinuousClock.now + drainTimeout
+        while openConnections.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for serverLoop in serverLoops { serverLoop.loop.execute { serverLoop.closeAll() } }
+        await group.shutdown()
+        close(listenerFD)
+        loops.withLock { $0.removeAll() }
+    }
+}

@@ -1,0 +1,226 @@
+/// Pure parsing of a request head (request line and field section), strict where RFC 9112
+/// leaves room for two parsers to disagree: every such case is a 400, never a guess.
+enum RequestHeadParser {
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+    private static let space = UInt8(ascii: " ")
+    private static let tab = UInt8(ascii: "\t")
+    private static let colon = UInt8(ascii: ":")
+
+    /// Where the search for the head's end stands.
+    enum Scan: Equatable {
+        /// The head ends just before index `end` (which is past the empty line's LF).
+        case complete(end: Int)
+        /// Not there yet; resume the search at `resumeAt` when more bytes arrive.
+        case incomplete(resumeAt: Int)
+        /// A bare LF or a size limit was hit.
+        case failure(HTTPParseError)
+    }
+
+    /// Looks for the CRLF CRLF that ends a head, starting at `from` (bytes before it were already
+    /// searched: the search is linear over a slowly arriving head, not quadratic). Rejects a bare
+    /// LF at once (RFC 9112 §2.2 lets a server refuse it, and accepting it is a smuggling vector)
+    /// and enforces the request-line and field-section limits before the head is complete.
+    static func scan(_ bytes: UnsafeRawBufferPointer, from: Int, limits: HTTPLimits) -> Scan {
+        var index = from
+        let count = bytes.count
+        var firstLineEnd: Int? = nil
+        // The first line's end is needed for the 414 check; find it again if the scan already passed it.
+        if from > 0 { firstLineEnd = firstLF(bytes, before: from) }
+        while index < count {
+            guard let lfIndex = indexOfLF(bytes, from: index) else { break }
+            if lfIndex == 0 || bytes[lfIndex - 1] != cr { return .failure(.badRequest("bare LF in the header section")) }
+            if firstLineEnd == nil {
+                firstLineEnd = lfIndex
+                if lfIndex - 1 > limits.requestLineBytesMax { return .failure(.uriTooLong) }
+            }
+            if lfIndex >= 3 && bytes[lfIndex - 2] == lf && bytes[lfIndex - 3] == cr {
+                if lfIndex + 1 - (firstLineEnd! + 1) > limits.headerBytesMax + 2 { return .failure(.headersTooLarge) }
+                return .complete(end: lfIndex + 1)
+            }
+            index = lfIndex + 1
+        }
+        guard let lineEnd = firstLineEnd else {
+            return count > limits.requestLineBytesMax + 2 ? .failure(.uriTooLong) : .incomplete(resumeAt: count)
+        }
+        if count - (lineEnd + 1) > limits.headerBytesMax + 2 { return .failure(.headersTooLarge) }
+        // Resume one byte back: a CR at the very end may be the start of the final CRLF.
+        return .incomplete(resumeAt: max(lineEnd + 1, count - 1))
+    }
+
+    private static func indexOfLF(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard from < bytes.count, let base = bytes.baseAddress else { return nil }
+        guard let hit = memchr(base + from, Int32(lf), bytes.count - from) else { return nil }
+        return base.distance(to: UnsafeRawPointer(hit))
+    }
+
+    private static func firstLF(_ bytes: UnsafeRawBufferPointer, before end: Int) -> Int? {
+        guard let found = indexOfLF(bytes, from: 0), found < end else { return nil }
+        return found
+    }
+
+    /// Parses a complete head (`bytes` ends with CRLF CRLF).
+    static func parse(_ bytes: UnsafeRawBufferPointer, limits: HTTPLimits) -> Result<RequestHead, HTTPParseError> {
+        var index = 0
+        // Request line: method SP request-target SP HTTP-version CRLF (RFC 9112 §3), single spaces only.
+        let methodEnd = scanToken(bytes, from: 0)
+        guard methodEnd > 0, methodEnd < bytes.count, bytes[methodEnd] == space else {
+            return .failure(.badRequest("malformed method"))
+        }
+        index = methodEnd + 1
+        let targetStart = index
+        while index < bytes.count, bytes[index] > 0x20, bytes[index] < 0x7F { index += 1 }
+        guard index > targetStart, index < bytes.count, bytes[index] == space else {
+            return .failure(.badRequest("malformed request-target"))
+        }
+        let targetEnd = index
+        index += 1
+        guard index + 10 <= bytes.count,
+              bytes[index] == UInt8(ascii: "H"), bytes[index + 1] == UInt8(ascii: "T"),
+              bytes[index + 2] == UInt8(ascii: "T"), bytes[index + 3] == UInt8(ascii: "P"),
+              bytes[index + 4] == UInt8(ascii: "/"), isDigit(bytes[index + 5]),
+              bytes[index + 6] == UInt8(ascii: "."), isDigit(bytes[index + 7]),
+              bytes[index + 8] == cr, bytes[index + 9] == lf
+        else { return .failure(.badRequest("malformed HTTP version")) }
+        guard bytes[index + 5] == UInt8(ascii: "1") else { return .failure(.versionNotSupported) }
+        let versionMinor = bytes[index + 7] == UInt8(ascii: "0") ? 0 : 1
+        index += 10
+
+        let method = string(bytes, methodEnd == 0 ? 0 : 0, methodEnd)
+        let target = string(bytes, targetStart, targetEnd)
+        // Origin form only (or `*` for OPTIONS): absolute form is for proxies, which we are not
+        // from the client's point of view; authority form is for CONNECT.
+        guard bytes[targetStart] == UInt8(ascii: "/") || (target == "*" && method == "OPTIONS") else {
+            return .failure(.badRequest("request-target must be in origin form"))
+        }
+
+        var headers = HTTPHeaders()
+        while true {
+            if bytes[index] == cr { break }  // the empty line: scan() guaranteed CRLF here
+            if bytes[index] == space || bytes[index] == tab {
+                return .failure(.badRequest("obsolete line folding"))  // RFC 9112 §5.2
+            }
+            let nameEnd = scanToken(bytes, from: index)
+            guard nameEnd > index, bytes[nameEnd] == colon else {
+                // RFC 9112 §5.1: no whitespace between field name and colon.
+                return .failure(.badRequest("malformed field name"))
+            }
+            var valueStart = nameEnd + 1
+            while bytes[valueStart] == space || bytes[valueStart] == tab { valueStart += 1 }
+            var valueEnd = valueStart
+            while bytes[valueEnd] != cr {
+                let byte = bytes[valueEnd]
+                // RFC 9110 §5.5: field-vchar / SP / HTAB; NUL, CR, LF and other controls are fatal.
+                guard byte == tab || (byte >= 0x20 && byte != 0x7F) else {
+                    return .failure(.badRequest("invalid character in field value"))
+                }
+                valueEnd += 1
+            }
+            guard bytes[valueEnd + 1] == lf else { return .failure(.badRequest("CR without LF")) }
+            let nextLine = valueEnd + 2
+            while valueEnd > valueStart, bytes[valueEnd - 1] == space || bytes[valueEnd - 1] == tab { valueEnd -= 1 }
+            if headers.count == limits.headerFieldsMax { return .failure(.headersTooLarge) }
+            headers.add(string(bytes, index, nameEnd), string(bytes, valueStart, valueEnd))
+            index = nextLine
+        }
+        return framing(method: method, target: target, versionMinor: versionMinor, headers: headers, limits: limits)
+    }
+
+    /// Decides body framing and connection semantics from the fields (RFC 9112 §6, §9).
+    private static func framing(method: String, target: String, versionMinor: Int, headers: HTTPHeaders,
+                                limits: HTTPLimits) -> Result<RequestHead, HTTPParseError> {
+        var hostCount = 0
+        var contentLength: Int? = nil
+        var transferCodings: [Substring] = []
+        var sawTransferEncoding = false
+        var close = false
+        var keepAlive = false
+        var expectsContinue = false
+        for (name, value) in headers {
+            if HTTPHeaders.equalsIgnoringCase(name, "host") {
+                hostCount += 1
+            } else if HTTPHeaders.equalsIgnoringCase(name, "content-length") {
+                // RFC 9112 §6.3: 1*DIGIT only; differing repeats are smuggling. Digit by digit:
+                // Int("+5") would accept a sign (PITFALLS.md).
+                guard let length = parseDecimal(value) else { return .failure(.badRequest("malformed Content-Length")) }
+                if let previous = contentLength, previous != length {
+                    return .failure(.badRequest("conflicting Content-Length values"))
+                }
+                contentLength = length
+            } else if HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") {
+                sawTransferEncoding = true
+                transferCodings += value.split(separator: ",", omittingEmptySubsequences: false).map(\.trimmingSpaces)
+            } else if HTTPHeaders.equalsIgnoringCase(name, "connection") {
+                for token in value.split(separator: ",") {
+                    if HTTPHeaders.equalsIgnoringCase(token.trimmingSpaces, "close") { close = true }
+                    if HTTPHeaders.equalsIgnoringCase(token.trimmingSpaces, "keep-alive") { keepAlive = true }
+                }
+            } else if HTTPHeaders.equalsIgnoringCase(name, "expect") {
+                expectsContinue = HTTPHeaders.equalsIgnoringCase(value, "100-continue")
+            }
+        }
+        // RFC 9112 §3.2: exactly one Host in 1.1; never more than one.
+        if hostCount > 1 || (versionMinor == 1 && hostCount == 0) {
+            return .failure(.badRequest(hostCount == 0 ? "missing Host" : "repeated Host"))
+        }
+        var framing = BodyFraming.none
+        if sawTransferEncoding {
+            // RFC 9112 §6.1: CL with TE is smuggling; TE in 1.0 cannot be trusted; anything but
+            // one final `chunked` leaves the length unknowable (§6.3).
+            guard contentLength == nil else { return .failure(.badRequest("both Content-Length and Transfer-Encoding")) }
+            guard versionMinor == 1 else { return .failure(.badRequest("Transfer-Encoding in HTTP/1.0")) }
+            guard transferCodings.count == 1, HTTPHeaders.equalsIgnoringCase(transferCodings[0], "chunked") else {
+                return .failure(.badRequest("unsupported transfer coding"))
+            }
+            framing = .chunked
+        } else if let length = contentLength, length > 0 {
+            guard length <= limits.bodyBytesMax else { return .failure(.bodyTooLarge) }
+            framing = .length(length)
+        }
+        let persistent = versionMinor == 1 ? !close : (keepAlive && !close)
+        return .success(RequestHead(method: method, target: target, versionMinor: versionMinor, headers: headers,
+                                    framing: framing, keepAlive: persistent,
+                                    expectsContinue: expectsContinue && framing != .none))
+    }
+
+    /// `1*DIGIT` with an overflow check; `nil` for anything else (signs, spaces, empty).
+    static func parseDecimal<S: StringProtocol>(_ text: S) -> Int? {
+        var value = 0
+        var digits = 0
+        for byte in text.utf8 {
+            guard isDigit(byte) else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int(byte - 0x30))
+            if o1 || o2 { return nil }
+            value = sum
+            digits += 1
+        }
+        return digits > 0 ? value : nil
+    }
+
+    private static func scanToken(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+        var index = from
+        while index < bytes.count, isTokenByte(bytes[index]) { index += 1 }
+        return index
+    }
+
+    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    /// RFC 9110 §5.6.2 tchar.
+    @inline(__always) static func isTokenByte(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+
+    private static let tokenTable: [Bool] = (0..<256).map { value in
+        let byte = UInt8(value)
+        if byte >= 0x30 && byte <= 0x39 { return true }
+        if (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A { return true }
+        return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+    }
+
+    @inline(__always) private static func string(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

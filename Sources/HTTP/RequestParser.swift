@@ -1,0 +1,103 @@
+/// An incremental request parser: feed it the bytes received so far and it answers
+/// "need more", "head complete", "request complete" or "failure", with the number of bytes it
+/// consumed. Pure: no sockets, no clock, so every split of every message is testable.
+///
+/// Head bytes are not consumed until the whole head is there (the caller keeps them and the
+/// parser resumes its search where it stopped); body bytes are consumed as they arrive.
+public struct RequestParser {
+    /// What the bytes fed so far amount to.
+    public enum Event {
+        /// Everything usable was consumed; feed more bytes.
+        case needMore
+        /// The head is in and a body follows; `expectsContinue` asks for a `100 Continue`.
+        case headComplete(expectsContinue: Bool)
+        /// A whole request.
+        case request(HTTPRequest)
+        /// The message is malformed or over a limit; the connection must close after answering.
+        case failure(HTTPParseError)
+    }
+
+    private enum State {
+        case head(resumeAt: Int)
+        case body(RequestHead, remaining: Int, body: [UInt8])
+        case chunkedBody(RequestHead, ChunkedDecoder, body: [UInt8])
+    }
+
+    private var state = State.head(resumeAt: 0)
+    private let limits: HTTPLimits
+
+    /// A parser enforcing `limits`.
+    public init(limits: HTTPLimits) {
+        self.limits = limits
+    }
+
+    /// Whether the parser holds part of a request (a head is in and the body is not complete).
+    public var isReadingBody: Bool {
+        if case .head = state { return false }
+        return true
+    }
+
+    /// Parses as far as `bytes` allow. `peer` is stamped on the request it completes.
+    public mutating func parse(_ bytes: UnsafeRawBufferPointer, peer: String) -> (event: Event, consumed: Int) {
+        switch state {
+        case .head(let resumeAt):
+            var skipped = 0
+            if resumeAt == 0 {
+                // RFC 9112 §2.2: ignore empty lines before the request line.
+                while skipped + 1 < bytes.count, bytes[skipped] == 0x0D, bytes[skipped + 1] == 0x0A { skipped += 2 }
+                if skipped > 0 { return (.needMore, skipped) }
+            }
+            switch RequestHeadParser.scan(bytes, from: resumeAt, limits: limits) {
+            case .failure(let error):
+                return (.failure(error), 0)
+            case .incomplete(let next):
+                state = .head(resumeAt: next)
+                return (.needMore, 0)
+            case .complete(let end):
+                state = .head(resumeAt: 0)
+                switch RequestHeadParser.parse(UnsafeRawBufferPointer(rebasing: bytes[0..<end]), limits: limits) {
+                case .failure(let error):
+                    return (.failure(error), end)
+                case .success(let head):
+                    switch head.framing {
+                    case .none:
+                        return (.request(makeRequest(head, body: [], peer: peer)), end)
+                    case .length(let length):
+                        state = .body(head, remaining: length, body: [])
+                    case .chunked:
+                        state = .chunkedBody(head, ChunkedDecoder(), body: [])
+                    }
+                    return (.headComplete(expectsContinue: head.expectsContinue), end)
+                }
+            }
+        case .body(let head, let remaining, var body):
+            state = .head(resumeAt: 0)  // drop our copy of the body so appending does not copy it
+            let take = min(remaining, bytes.count)
+            if body.isEmpty { body.reserveCapacity(remaining) }
+            body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            if take == remaining {
+                state = .head(resumeAt: 0)
+                return (.request(makeRequest(head, body: body, peer: peer)), take)
+            }
+            state = .body(head, remaining: remaining - take, body: body)
+            return (.needMore, take)
+        case .chunkedBody(let head, var decoder, var body):
+            state = .head(resumeAt: 0)  // drop our copy of the body while decoding appends to it
+            let (consumed, outcome) = decoder.decode(bytes, into: &body, limits: limits)
+            switch outcome {
+            case .needMore:
+                state = .chunkedBody(head, decoder, body: body)
+                return (.needMore, consumed)
+            case .done:
+                return (.request(makeRequest(head, body: body, peer: peer)), consumed)
+            case .failure(let error):
+                return (.failure(error), consumed)
+            }
+        }
+    }
+
+    private func makeRequest(_ head: RequestHead, body: [UInt8], peer: String) -> HTTPRequest {
+        HTTPRequest(method: head.method, target: head.target, versionMinor: head.versionMinor, headers: head.headers,
+                    body: body, peer: peer, keepAlive: head.keepAlive)
+    }
+}

@@ -1,0 +1,51 @@
+/// Serializes a response head and body into an output buffer: status line, the application's
+/// fields, then the framing fields the server owns (`Date`, `Content-Length`, `Connection`).
+enum ResponseWriter {
+    private static let statusLines: [Int: [UInt8]] = {
+        var lines: [Int: [UInt8]] = [:]
+        for code in [100, 200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 405, 408, 409, 411, 413, 414, 415,
+                     417, 422, 429, 431, 500, 501, 502, 503, 504, 505] {
+            lines[code] = Array("HTTP/1.1 \(code) \(HTTPResponse.reasonPhrase(code))\r\n".utf8)
+        }
+        return lines
+    }()
+
+    /// Fields the application may not set: the server decides framing and persistence.
+    static func isFramingField(_ name: String) -> Bool {
+        HTTPHeaders.equalsIgnoringCase(name, "content-length") || HTTPHeaders.equalsIgnoringCase(name, "connection")
+            || HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") || HTTPHeaders.equalsIgnoringCase(name, "date")
+            || HTTPHeaders.equalsIgnoringCase(name, "keep-alive")
+    }
+
+    /// Appends the serialized response to `out`.
+    static func write(_ response: HTTPResponse, method: String, keepAlive: Bool, announceKeepAlive: Bool,
+                      date: [UInt8], into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 160 + response.body.count)
+        if let line = statusLines[response.status] {
+            out.append(contentsOf: line)
+        } else {
+            out.append(contentsOf: "HTTP/1.1 \(response.status) \(HTTPResponse.reasonPhrase(response.status))\r\n".utf8)
+        }
+        for (name, value) in response.headers where !isFramingField(name) {
+            out.append(contentsOf: name.utf8)
+            out.append(0x3A)
+            out.append(0x20)
+            out.append(contentsOf: value.utf8)
+            out.append(0x0D)
+            out.append(0x0A)
+        }
+        out.append(contentsOf: date)
+        let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
+        if !(response.status == 204 || (100..<200).contains(response.status)) {
+            out.append(contentsOf: "Content-Length: \(response.body.count)\r\n".utf8)
+        }
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if announceKeepAlive {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
+        out.append(0x0D)
+        out.append(0x0A)
+        if !noBody { out.append(contentsOf: response.body) }
+    }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sockets
+
+/// The server's state on one event loop: its share of the listening socket, its connections,
+/// the cached `Date` line, a read buffer shared by its connections, and the drain flag.
+/// Confined to the loop's thread.
+final class ServerLoop: EventHandler, @unchecked Sendable {
+    let loop: EventLoop
+    let limits: HTTPLimits
+    let responder: HTTPServer.Responder
+    private let listenerFD: Int32
+    private unowned let server: HTTPServer
+    private var connections: [Int32: HTTPConnection] = [:]
+    var dirty: [HTTPConnection] = []
+    var inFlight = 0
+    private(set) var draining = false
+    private var accepting = false
+    private var date = HTTPDate()
+    /// One read buffer per loop: a connection copies out only the bytes it must keep.
+    let scratch: UnsafeMutableRawBufferPointer
+
+    init(loop: EventLoop, listenerFD: Int32, server: HTTPServer, limits: HTTPLimits, responder: @escaping HTTPServer.Responder) {
+        self.loop = loop
+        self.listenerFD = listenerFD
+        self.server = server
+        self.limits = limits
+        self.responder = responder
+        scratch = .allocate(byteCount: 64 * 1024, alignment: 16)
+    }
+
+    deinit { scratch.deallocate() }
+
+    var dateLine: [UInt8] { date.headerLine }
+
+    /// Starts accepting on this loop (on the loop thread).
+    func start() throws {
+        date.refresh()
+        // EPOLLEXCLUSIVE: one listening socket shared by every loop, and one wake-up per
+        // connection instead of a thundering herd. (SO_REUSEPORT listeners would also spread
+        // load, but would let a second copy of the service silently share the port.)
+        try loop.register(listenerFD, events: EventMask.readable | EventMask.exclusive, handler: self)
+        accepting = true
+        loop.onIterationEnd { [unowned self] in flushDirty() }
+        loop.onTick(every: limits.tickInterval) { [unowned self] in tick() }
+    }
+
+    /// Accepts a bounded batch per wake-up so a connection storm cannot starve requests already
+    /// in progress on this loop.
+    func handleEvent(_ events: UInt32) {
+        guard accepting else { return }
+        for _ in 0..<64 {
+            let accepted: (fd: Int32, peer: SocketAddress)?
+            do {
+                accepted = try Socket.accept(listenerFD)
+            } catch {
+                // EMFILE/ENFILE: out of descriptors. Stop for this iteration; the listener stays
+                // readable and we retry on the next one.
+                server.noteAcceptError(error)
+                return
+            }
+            guard let (fd, peer) = accepted else { return }
+            try? Socket.setNoDelay(fd)
+            let connection = HTTPConnection(fd: fd, peer: peer.host, owner: self)
+            do {
+                try loop.register(fd, events: EventMask.readable | EventMask.peerClosed, handler: connection)
+            } catch {
+                close(fd)
+                continue
+            }
+            connections[fd] = connection
+            server.connectionOpened()
+        }
+    }
+
+    private func flushDirty() {
+        guard !dirty.isEmpty else { return }
+        let batch = dirty
+        dirty.removeAll(keepingCapacity: true)
+        for connection in batch {
+            connection.isDirty = false
+            connection.flush()
+        }
+    }
+
+    private func tick() {
+        date.refresh()
+        let now = loop.now
+        for connection in Array(connections.values) { connection.checkDeadlines(now: now) }
+    }
+
+    func connectionClosed(_ connection: HTTPConnection) {
+        connections[connection.fd] = nil
+        server.connectionClosed()
+    }
+
+    func logParseFailure(_ error: HTTPParseError, peer: String) {
+        server.parseFailureHook?(error, peer)
+    }
+
+    /// Stops accepting, closes idle connections, and lets requests in progress finish; the ones
+    /// answered from now on say `Connection: close`.
+    func beginDrain() {
+        if accepting {
+            accepting = false
+            loop.deregister(listenerFD)
+        }
+        draining = true
+        for connection in Array(connections.values) where connection.isIdle { connection.close() }
+    }
+
+    /// Closes every connection, finished or not: the drain period is over.
+    func closeAll() {
+        for connection in Array(connections.values) { connection.close() }
+    }
+}

@@ -1,0 +1,99 @@
+/// Strict text conversion for fixed-point amounts, shared by `Cents` and `Price`.
+///
+/// Parsing is written byte by byte over UTF-8 on purpose: `Int("+5")` accepts a sign,
+/// `Character.isNumber` accepts Arabic-Indic and full-width digits, and `Double` accepts
+/// exponents and rounds. None of that is acceptable for configuration values or
+/// persisted balances, where a surprising parse is a silent money bug.
+enum DecimalText {
+    private static let minus = UInt8(ascii: "-")
+    private static let dot = UInt8(ascii: ".")
+    private static let zero = UInt8(ascii: "0")
+    private static let nine = UInt8(ascii: "9")
+
+    /// Parses `digits[.fraction]` (optionally preceded by `-`) into minor units.
+    ///
+    /// Grammar: `-?[0-9]+(\.[0-9]{1,scale})?`, ASCII only, no surrounding whitespace.
+    ///
+    /// - Parameters:
+    ///   - text: the candidate text.
+    ///   - scale: number of decimal places one minor unit represents (2 for cents).
+    ///   - allowsSign: whether a leading `-` is accepted.
+    /// - Returns: the minor units, or `nil` if the text does not match the grammar or the
+    ///   value does not fit in `Int64`.
+    static func parse(_ text: some StringProtocol, scale: Int, allowsSign: Bool) -> Int64? {
+        var bytes = text.utf8.makeIterator()
+        var next = bytes.next()
+
+        var negative = false
+        if allowsSign, next == minus {
+            negative = true
+            next = bytes.next()
+        }
+
+        var magnitude: UInt64 = 0
+        var integerDigits = 0
+        while let byte = next, isDigit(byte) {
+            guard let grown = appendDigit(byte, to: magnitude) else { return nil }
+            magnitude = grown
+            integerDigits += 1
+            next = bytes.next()
+        }
+        guard integerDigits > 0 else { return nil }
+
+        var fractionDigits = 0
+        if next == dot {
+            next = bytes.next()
+            while let byte = next, isDigit(byte) {
+                fractionDigits += 1
+                guard fractionDigits <= scale,
+                    let grown = appendDigit(byte, to: magnitude)
+                else { return nil }
+                magnitude = grown
+                next = bytes.next()
+            }
+            // "5." is rejected: a dangling point usually means a truncated value.
+            guard fractionDigits > 0 else { return nil }
+        }
+        // Anything left (spaces, exponents, a second point, non-ASCII digits) is an error.
+        guard next == nil else { return nil }
+
+        for _ in fractionDigits..<scale {
+            let (shifted, overflow) = magnitude.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            magnitude = shifted
+        }
+        return try? Rounding.signed(magnitude: magnitude, negative: negative)
+    }
+
+    /// Formats minor units as `-?whole.fraction` with trailing fraction zeros trimmed,
+    /// but never below `minimumFractionDigits`.
+    ///
+    /// Works on the magnitude so that `Int64.min` formats correctly, and never prints
+    /// `-0.00`: zero has no sign.
+    static func format(_ minorUnits: Int64, scale: Int, minimumFractionDigits: Int) -> String {
+        var unit: UInt64 = 1
+        for _ in 0..<scale { unit *= 10 }
+
+        let magnitude = minorUnits.magnitude
+        let whole = magnitude / unit
+        var fraction = String(magnitude % unit)
+        fraction = String(repeating: "0", count: scale - fraction.count) + fraction
+        while fraction.count > minimumFractionDigits, fraction.last == "0" {
+            fraction.removeLast()
+        }
+
+        let sign = minorUnits < 0 ? "-" : ""
+        return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= zero && byte <= nine
+    }
+
+    /// `magnitude × 10 + digit`, or `nil` on overflow.
+    private static func appendDigit(_ byte: UInt8, to magnitude: UInt64) -> UInt64? {
+        let (shifted, overflowA) = magnitude.multipliedReportingOverflow(by: 10)
+        let (sum, overflowB) = shifted.addingReportingOverflow(UInt64(byte - zero))
+        return overflowA || overflowB ? nil : sum
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+
+/// swift-log handler writing one logfmt line per message to stdout:
+/// `ts=... level=info service=auth msg="..." key=value ...`. One `write` per line, so lines from
+/// several threads never interleave.
+public struct LogfmtLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let service: String
+
+    /// A handler for `service` at `level`.
+    public init(service: String, level: Logger.Level) {
+        self.service = service
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line = "ts=\(Timestamp.rfc3339Millis()) level=\(event.level) service=\(service)"
+        let merged = event.metadata.map { metadata.merging($0) { _, new in new } } ?? metadata
+        if !event.message.description.isEmpty {
+            line += " msg="
+            Self.appendValue(event.message.description, to: &line)
+        }
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+            line += " \(key)="
+            Self.appendValue(value.description, to: &line)
+        }
+        line += "\n"
+        line.utf8CString.withUnsafeBufferPointer { buffer in
+            _ = Foundation.write(STDOUT_FILENO, buffer.baseAddress, buffer.count - 1)
+        }
+    }
+
+    /// Quotes values with spaces, quotes or `=`, as logfmt readers expect.
+    static func appendValue(_ value: String, to line: inout String) {
+        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" }
+        guard needsQuotes else {
+            line += value
+            return
+        }
+        line += "\""
+        for character in value {
+            switch character {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            default: line.append(character)
+            }
+        }
+        line += "\""
+    }
+}
+
+/// RFC 3339 UTC timestamps.
+public enum Timestamp {
+    /// `2026-11-24T18:03:49Z`: whole seconds, as the API returns them.
+    public static func rfc3339(_ date: Date = Date()) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    /// With milliseconds, for logs.
+    public static func rfc3339Millis() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
+    }
+}

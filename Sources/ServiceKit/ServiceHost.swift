@@ -1,0 +1,72 @@
+import HTTP
+import Logging
+import Routing
+
+/// Settings every process reads: listen address, body limit, log level.
+public struct CommonConfig: Sendable {
+    /// `HOST`.
+    public var host: String
+    /// `PORT`.
+    public var port: Int
+    /// `MAX_BODY_BYTES`.
+    public var maxBodyBytes: Int
+    /// `LOG_LEVEL`.
+    public var logLevel: Logger.Level
+    /// Event loops; one per core unless `EVENT_LOOPS` says otherwise (benchmarks pin to one).
+    public var loopCount: Int?
+
+    /// Reads and validates the common variables.
+    public init(environment: Environment, defaultPort: Int) throws {
+        host = try environment.host()
+        port = try environment.port(default: defaultPort)
+        maxBodyBytes = try environment.int("MAX_BODY_BYTES", default: 1_048_576, in: 1...(64 * 1_048_576))
+        logLevel = try environment.logLevel()
+        loopCount = environment.raw("EVENT_LOOPS") == nil ? nil : try environment.int("EVENT_LOOPS", default: 1, in: 1...256)
+    }
+}
+
+/// A running service: the HTTP server with the standard middleware and routes (`/health`,
+/// `/metrics`) around the service's own, and the hook that releases the service's resources.
+public final class ServiceHost: Sendable {
+    /// The HTTP server.
+    public let server: HTTPServer
+    private let onShutdown: @Sendable () async -> Void
+
+    /// The bound port (differs from the configured one when that was 0).
+    public var port: Int { server.port }
+
+    /// Builds the router and starts serving at once.
+    /// - Parameters:
+    ///   - limits: overrides for tests (short timeouts); `MAX_BODY_BYTES` still applies.
+    ///   - routes: adds the service's routes and middleware.
+    ///   - onShutdown: runs after the server has drained (close databases, pools).
+    public init(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(),
+                routes: (inout RouterBuilder) -> Void, onShutdown: @escaping @Sendable () async -> Void = {}) throws {
+        ServiceMetrics.bootstrap()
+        var builder = RouterBuilder()
+        builder.add(ObservabilityMiddleware(logger: logger))
+        builder.get("/health") { _, _ in
+            HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: Array(#"{"status":"ok"}"#.utf8))
+        }
+        builder.get("/metrics") { _, _ in ServiceMetrics.render() }
+        routes(&builder)
+        let router = builder.build()
+        var limits = limits
+        limits.bodyBytesMax = config.maxBodyBytes
+        let configuration = HTTPServer.Configuration(host: config.host, port: config.port, loopCount: config.loopCount,
+                                                     limits: limits)
+        let parseLogger = logger
+        server = try HTTPServer(configuration: configuration, onParseFailure: { error, peer in
+            parseLogger.info("rejected malformed request", metadata: ["status": "\(error.status)", "peer": "\(peer)"])
+        }) { request in
+            await router.respond(request)
+        }
+        self.onShutdown = onShutdown
+    }
+
+    /// Drains and stops the server, then releases the service's resources.
+    public func shutdown() async {
+        await server.shutdown()
+        await onShutdown()
+    }
+}

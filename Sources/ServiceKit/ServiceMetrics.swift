@@ -1,0 +1,66 @@
+import CoreMetrics
+import HTTP
+import Prometheus
+import Synchronization
+
+/// The process's metrics: swift-metrics bootstrapped once onto a Prometheus registry, plus cached
+/// handles for the per-request series so the hot path does one dictionary lookup.
+public enum ServiceMetrics {
+    /// The registry `/metrics` renders.
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }()
+
+    private struct Key: Hashable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+
+    private static let handles = Mutex<[Key: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+
+    /// Makes sure the factory is installed before any metric is created.
+    public static func bootstrap() { _ = registry }
+
+    /// Counts one request in `http_requests_total{method,route,status}` and observes
+    /// `http_request_duration_seconds{method,route}`.
+    public static func recordRequest(method: String, route: String, status: Int, duration: Duration) {
+        let key = Key(method: method, route: route, status: status)
+        let (counter, timer) = handles.withLock { cache in
+            if let found = cache[key] { return found }
+            bootstrap()
+            let made = (CoreMetrics.Counter(label: "http_requests_total",
+                                            dimensions: [("method", method), ("route", route), ("status", String(status))]),
+                        CoreMetrics.Timer(label: "http_request_duration_seconds",
+                                          dimensions: [("method", method), ("route", route)]))
+            // Bounded: methods and routes are few, but a client can invent methods.
+            if cache.count < 10_000 { cache[key] = made }
+            return made
+        }
+        counter.increment()
+        timer.recordInterval(duration)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public static func render() -> HTTPResponse {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: buffer)
+    }
+}
+
+extension CoreMetrics.Timer {
+    /// Records a `Duration` with nanosecond precision.
+    public func recordInterval(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

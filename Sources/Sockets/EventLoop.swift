@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+import CSockets
+
+/// Something registered with an ``EventLoop`` for readiness events on one file descriptor.
+/// Called on the loop's thread only.
+public protocol EventHandler: AnyObject {
+    /// `events` is the epoll mask (`EPOLLIN`, `EPOLLOUT`, `EPOLLHUP`, `EPOLLERR`, ...).
+    func handleEvent(_ events: UInt32)
+}
+
+/// One thread, one epoll instance, one run queue.
+///
+/// The loop is also a `TaskExecutor`: a request handler started with
+/// `Task(executorPreference: loop)` runs its synchronous stretches on this thread, so the common
+/// request (parse, route, encode, write) never leaves the thread that read it. Blocking work
+/// (SQLite, scrypt, libcurl) must be awaited on other executors, never done here.
+///
+/// Thread confinement: every member not marked otherwise is touched only on the loop thread; the
+/// class is `@unchecked Sendable` because `execute(_:)` and `enqueue(_:)` are the only entry points
+/// from other threads and they go through `remote`, a mutex.
+public final class EventLoop: @unchecked Sendable {
+    /// Queued work. `@unchecked`: closures from other threads arrive through `execute(_:)`, which
+    /// takes only `@Sendable` ones; non-Sendable closures are queued by the loop thread itself.
+    enum Work: @unchecked Sendable {
+        case closure(() -> Void)
+        case job(UnownedJob)
+    }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private var handlers: [EventHandler?] = []
+    private var local: [Work] = []
+    private var running: [Work] = []
+    private let remote = Mutex<(queue: [Work], wakePending: Bool)>(([], false))
+    private var iterationEndHooks: [() -> Void] = []
+    private var tickHooks: [() -> Void] = []
+    private var tickInterval: Duration = .milliseconds(250)
+    private var nextTick: ContinuousClock.Instant
+    private var stopRequested = false
+    private let finished = Mutex<Bool>(false)
+
+    /// The time read once per loop iteration; deadlines compare against it so that a busy
+    /// iteration reads the clock once, not per connection.
+    public private(set) var now: ContinuousClock.Instant
+
+    /// A short name for logs and thread names (`loop-0`).
+    public let name: String
+
+    /// Creates the loop's epoll instance; call ``start()`` to run it on its own thread.
+    public init(name: String) throws {
+        self.name = name
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw SocketError("epoll_create1") }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw SocketError("eventfd") }
+        now = .now
+        nextTick = now
+        guard csockets_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, EPOLLIN.rawValue) == 0 else {
+            throw SocketError("epoll_ctl wake")
+        }
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+    }
+
+    // MARK: - Registration (loop thread only)
+
+    /// Watches `fd` for `events` (an epoll mask) and reports them to `handler`.
+    public func register(_ fd: Int32, events: UInt32, handler: EventHandler) throws {
+        precondition(inEventLoop)
+        if Int(fd) >= handlers.count {
+            handlers.append(contentsOf: repeatElement(nil, count: max(Int(fd) + 1 - handlers.count, handlers.count)))
+        }
+        guard csockets_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, events) == 0 else { throw SocketError("epoll_ctl add") }
+        handlers[Int(fd)] = handler
+    }
+
+    /// Changes the events watched on a registered `fd`.
+    public func modify(_ fd: Int32, events: UInt32) {
+        _ = csockets_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, events)
+    }
+
+    /// Stops watching `fd`. The caller still owns and closes it.
+    public func deregister(_ fd: Int32) {
+        _ = csockets_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0)
+        if Int(fd) < handlers.count { handlers[Int(fd)] = nil }
+    }
+
+    /// Runs `hook` at the end of every iteration, after the run queue is drained: the place to
+    /// flush batched writes, so pipelined responses leave in one `write`.
+    public func onIterationEnd(_ hook: @escaping () -> Void) {
+        iterationEndHooks.append(hook)
+    }
+
+    /// Runs `hook` about every `interval` (the smallest interval asked for wins): deadline scans.
+    public func onTick(every interval: Duration, _ hook: @escaping () -> Void) {
+        tickInterval = min(tickInterval, interval)
+        tickHooks.append(hook)
+    }
+
+    // MARK: - Scheduling (any thread)
+
+    /// Whether the caller runs on this loop's thread.
+    public var inEventLoop: Bool {
+        pthread_getspecific(EventLoop.currentKey) == Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// The loop whose thread is running the caller, if any.
+    public static var current: EventLoop? {
+        guard let raw = pthread_getspecific(currentKey) else { return nil }
+        return Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// Runs `work` on the loop thread, after the current event has been handled.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        schedule(.closure(work))
+    }
+
+    private func schedule(_ work: Work) {
+        if inEventLoop {
+            local.append(work)
+            return
+        }
+        let mustWake = remote.withLock { state in
+            state.queue.append(work)
+            defer { state.wakePending = true }
+            return !state.wakePending
+        }
+        if mustWake {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    // MARK: - Running
+
+    /// Starts the loop on a new thread.
+    public func start() {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
+            loop.name.withCString { _ = csockets_set_name($0) }
+            loop.run()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        pthread_detach(thread)
+    }
+
+    /// Asks the loop to finish its current iteration and exit its thread.
+    public func stop() {
+        execute { [self] in stopRequested = true }
+    }
+
+    /// Whether the loop's thread has exited.
+    public var isFinished: Bool { finished.withLock { $0 } }
+
+    private func run() {
+        pthread_setspecific(EventLoop.currentKey, Unmanaged.passUnretained(self).toOpaque())
+        var events = [epoll_event](repeating: epoll_event(), count: 512)
+        while !stopRequested {
+            let timeout = local.isEmpty ? max(0, milliseconds(until: nextTick)) : 0
+            let count = epoll_wait(epollFD, &events, Int32(events.count), Int32(timeout))
+            now = .now
+            if count > 0 {
+                for index in 0..<Int(count) {
+                    let fd = csockets_event_fd(&events[index])
+                    if fd == wakeFD {
+                        var value: UInt64 = 0
+                        _ = read(wakeFD, &value, 8)
+                    } else if Int(fd) < handlers.count, let handler = handlers[Int(fd)] {
+                        handler.handleEvent(csockets_event_mask(&events[index]))
+                    }
+                }
+            }
+            drainQueues()
+            for hook in iterationEndHooks { hook() }
+            if now >= nextTick {
+                nextTick = now + tickInterval
+                for hook in tickHooks { hook() }
+            }
+        }
+        drainQueues()
+        handlers.removeAll()
+        iterationEndHooks.removeAll()
+        tickHooks.removeAll()
+        pthread_setspecific(EventLoop.currentKey, nil)
+        finished.withLock { $0 = true }
+    }
+
+    /// Runs queued work. Work queued while draining runs too, but only for a bounded number of
+    /// rounds, so a task that keeps rescheduling itself cannot starve socket events.
+    private func drainQueues() {
+        let remoteWork = remote.withLock { state -> [Work] in
+            state.wakePending = false
+            var taken: [Work] = []
+            swap(&taken, &state.queue)
+            return taken
+        }
+        local.append(contentsOf: remoteWork)
+        var rounds = 0
+        while !local.isEmpty && rounds < 64 {
+            swap(&local, &running)
+            for work in running {
+                switch work {
+                case .closure(let body): body()
+                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
+            running.removeAll(keepingCapacity: true)
+            rounds += 1
+        }
+    }
+
+    private func milliseconds(until instant: ContinuousClock.Instant) -> Int {
+        let (seconds, attoseconds) = (instant - .now).components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
+    }
+
+    private static let currentKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+}
+
+extension EventLoop: TaskExecutor {
+    /// Runs a task's job on the loop thread (see the type's discussion).
+    public func enqueue(_ job: consuming ExecutorJob) {
+        schedule(.job(UnownedJob(job)))
+    }
+}
