@@ -1,11 +1,29 @@
+import Foundation
+import HTTP
 import Logging
+import Routing
 import ServiceKit
 
-/// The auth service (port 5001).
+/// The auth service (port 5001): register, login, me (API.md "Auth").
 public enum AuthService {
-    /// Validates configuration and starts serving.
-    public static func start(environment: Environment, logger: Logger) async throws -> ServiceHost {
-        let common = try CommonConfig(environment: environment, defaultPort: 5001)
-        return try ServiceHost(config: common, logger: logger) { _ in }
+    /// Validates configuration, opens the database and starts serving.
+    public static func start(environment: Environment, logger: Logger, limits: HTTPLimits = HTTPLimits()) async throws
+        -> ServiceHost {
+        let config = try AuthConfig(environment: environment)
+        if config.jwtSecretIsDevelopmentDefault {
+            logger.warning("JWT_SECRET is not set: using the development secret. Never run production like this.")
+        }
+        let store = try UserStore(path: config.databasePath)
+        let tokens = await TokenService(secret: config.jwtSecret)
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let handlers = AuthHandlers(config: config, store: store, tokens: tokens,
+                                    hasher: try PasswordHasher(logN: config.scryptLogN, threads: cores),
+                                    limiter: LoginLimiter(maxFailures: config.loginMaxFailures,
+                                                          windowSeconds: config.loginLockoutSeconds))
+        return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: { router in
+            router.post("/auth/register", handlers.register)
+            router.post("/auth/login", handlers.login)
+            router.get("/auth/me", handlers.me)
+        }, onShutdown: { try? store.close() })
     }
 }

@@ -1,0 +1,109 @@
+import Foundation
+import HTTP
+import Routing
+import ServiceKit
+
+/// The auth routes' handlers.
+struct AuthHandlers: Sendable {
+    let config: AuthConfig
+    let store: UserStore
+    let tokens: TokenService
+    let hasher: PasswordHasher
+    let limiter: LoginLimiter
+
+    struct Credentials: Decodable {
+        let username: String
+        let password: String
+    }
+
+    struct UserBody: Encodable {
+        let id: Int64
+        let username: String
+        let created_at: String
+    }
+
+    struct TokenBody: Encodable {
+        let access_token: String
+        let token_type: String
+        let expires_in: Int
+    }
+
+    /// `POST /auth/register`: 201, 400 invalid, 409 taken.
+    func register(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let credentials = try JSONCoding.decode(Credentials.self, from: request)
+        try Self.validate(username: credentials.username)
+        try Self.validate(password: credentials.password)
+        // Checked first so a taken name costs no scrypt; the UNIQUE column settles races.
+        if try await store.find(usernameKey: credentials.username.lowercased()) != nil { throw Self.taken }
+        let hash = try await hasher.hash(credentials.password)
+        do {
+            let user = try await store.insert(username: credentials.username, passwordHash: hash,
+                                              createdAt: Timestamp.rfc3339())
+            return try JSONCoding.response(UserBody(id: user.id, username: user.username, created_at: user.createdAt),
+                                           status: 201)
+        } catch is UserStore.UsernameTaken {
+            throw Self.taken
+        }
+    }
+
+    /// `POST /auth/login`: 200 token, 401 for a wrong password or unknown user alike, 429 locked.
+    func login(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let credentials = try JSONCoding.decode(Credentials.self, from: request)
+        let key = credentials.username.lowercased()
+        if case .locked(let seconds) = limiter.check(key) {
+            throw HTTPError(429, type: "/problems/too-many-login-attempts", title: "Too many login attempts",
+                            detail: "Too many failed logins for this username; try again later.",
+                            headers: ["Retry-After": String(seconds)])
+        }
+        // Over-long input never reaches scrypt: it cannot match a valid registration anyway.
+        let plausible = credentials.password.unicodeScalars.count <= 128 && credentials.username.utf8.count <= 64
+        let user = plausible ? try await store.find(usernameKey: key) : nil
+        let matches: Bool
+        if let user {
+            matches = try await hasher.verify(credentials.password, against: user.passwordHash)
+        } else {
+            if plausible { try await hasher.verifyDummy(credentials.password) }
+            matches = false
+        }
+        guard let user, matches else {
+            limiter.recordFailure(key)
+            throw HTTPError(401, type: "/problems/invalid-credentials", title: "Invalid credentials",
+                            detail: "The username or password is incorrect.")
+        }
+        limiter.recordSuccess(key)
+        let token = try await tokens.issue(userID: user.id, username: user.username, ttlSeconds: config.tokenTTLSeconds)
+        return try JSONCoding.response(TokenBody(access_token: token, token_type: "Bearer",
+                                                 expires_in: config.tokenTTLSeconds))
+    }
+
+    /// `GET /auth/me`: the token's user.
+    func me(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let identity = try await tokens.authenticate(request)
+        guard let user = try await store.find(id: identity.id) else {
+            throw HTTPError.unauthorized("The token's user no longer exists.")
+        }
+        return try JSONCoding.response(UserBody(id: user.id, username: user.username, created_at: user.createdAt))
+    }
+
+    static let taken = HTTPError(409, type: "/problems/username-taken", title: "Username taken",
+                                 detail: "That username is already registered.")
+
+    /// 3–32 characters of `A-Za-z0-9_.-`.
+    static func validate(username: String) throws {
+        let bytes = username.utf8
+        let allowed = bytes.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+        }
+        guard (3...32).contains(bytes.count), allowed else {
+            throw HTTPError.invalidRequest("username must be 3 to 32 characters of A-Z, a-z, 0-9, '_', '.', '-'.")
+        }
+    }
+
+    /// 8–128 Unicode characters (code points).
+    static func validate(password: String) throws {
+        guard (8...128).contains(password.unicodeScalars.count) else {
+            throw HTTPError.invalidRequest("password must be 8 to 128 characters.")
+        }
+    }
+}

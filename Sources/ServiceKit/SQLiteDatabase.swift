@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+
+/// Opens a service's own SQLite file the way every service needs it: WAL journal (readers never
+/// block the writer), a busy timeout instead of instant SQLITE_BUSY, foreign keys, the chosen
+/// `synchronous` level, and the service's versioned migrations applied before it serves.
+public enum SQLiteDatabase {
+    /// How hard a commit waits for the disk.
+    public enum Durability: String, Sendable {
+        /// `synchronous=FULL`: a committed transaction survives power loss (money, users).
+        case full = "FULL"
+        /// `synchronous=NORMAL`: may lose the last commits on power loss (caches).
+        case normal = "NORMAL"
+    }
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Throws ``ConfigError`` for `DATABASE_PATH` when the file cannot be opened or written.
+    public static func open(path: String, durability: Durability, migrator: DatabaseMigrator) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try migrator.migrate(pool)
+            return pool
+        } catch {
+            throw ConfigError("DATABASE_PATH", "cannot open \(path): \(error)")
+        }
+    }
+}
+
+extension DatabaseWriter {
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction on GRDB's writer queue, off the event loops.
+    /// Immediate, because a deferred transaction that reads then writes can fail with SQLITE_BUSY
+    /// that no busy timeout fixes (PITFALLS.md).
+    public func writeImmediate<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import HTTP
+import JWTKit
+import Routing
+import Synchronization
+
+/// Issues and verifies the suite's HS256 access tokens with jwt-kit.
+///
+/// jwt-kit verifies with the key's algorithm whatever the header's `alg` says (PITFALLS.md), so
+/// the header is checked here to be exactly `HS256`, and `iss`, `exp` and `nbf` are checked
+/// explicitly with at most ``leeway`` of clock skew. A token that passed is remembered (bounded)
+/// so that the hot path of trade and the gateway does not redo HMAC and JSON per request; its
+/// `exp`/`nbf` are still checked on every use.
+public final class TokenService: Sendable {
+    /// The `iss` of every token.
+    public static let issuer = "auth"
+    /// Clock skew allowed on `exp` and `nbf` (API.md: at most 30 s).
+    public static let leeway: TimeInterval = 30
+    private static let cacheLimit = 10_000
+
+    private struct Verified {
+        let user: AuthenticatedUser
+        let expires: Date
+        let notBefore: Date?
+    }
+
+    private let keys: JWTKeyCollection
+    private let verified = Mutex<[String: Verified]>([:])
+
+    /// Uses `secret` as the HMAC-SHA256 key.
+    public init(secret: String) async {
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+    }
+
+    /// A signed token for the user.
+    public func issue(userID: Int64, username: String, ttlSeconds: Int, now: Date = Date()) async throws -> String {
+        let claims = AccessTokenClaims(userID: userID, username: username, issuedAt: now, ttlSeconds: ttlSeconds)
+        return try await keys.sign(claims, header: ["typ": "JWT"])
+    }
+
+    /// The user a valid token names; throws 401 `/problems/unauthorized` otherwise.
+    public func verify(_ token: String, now: Date = Date()) async throws -> AuthenticatedUser {
+        if let hit = verified.withLock({ $0[token] }) {
+            try Self.checkTimes(expires: hit.expires, notBefore: hit.notBefore, now: now)
+            return hit.user
+        }
+        guard Self.headerAlgorithmIsHS256(token) else { throw HTTPError.unauthorized("The token's algorithm is not accepted.") }
+        let claims: AccessTokenClaims
+        do {
+            claims = try await keys.verify(token, as: AccessTokenClaims.self)
+        } catch {
+            throw HTTPError.unauthorized("The token is invalid.")
+        }
+        guard claims.iss.value == Self.issuer else { throw HTTPError.unauthorized("The token's issuer is not accepted.") }
+        try Self.checkTimes(expires: claims.exp.value, notBefore: claims.nbf?.value, now: now)
+        guard let id = Int64(claims.sub.value), id > 0, String(id) == claims.sub.value else {
+            throw HTTPError.unauthorized("The token's subject is invalid.")
+        }
+        let user = AuthenticatedUser(id: id, username: claims.name)
+        verified.withLock { cache in
+            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[token] = Verified(user: user, expires: claims.exp.value, notBefore: claims.nbf?.value)
+        }
+        return user
+    }
+
+    /// The user of a request's `Authorization: Bearer` token; 401 when missing or invalid.
+    public func authenticate(_ request: HTTPRequest) async throws -> AuthenticatedUser {
+        guard let token = Self.bearerToken(request) else {
+            throw HTTPError.unauthorized("A Bearer token is required.")
+        }
+        return try await verify(token)
+    }
+
+    /// The token of an `Authorization: Bearer <token>` field (scheme case-insensitive, RFC 6750).
+    public static func bearerToken(_ request: HTTPRequest) -> String? {
+        guard let value = request.headers["Authorization"] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, HTTPHeaders.equalsIgnoringCase(parts[0], "bearer") else { return nil }
+        let token = parts[1].trimmingSpaces
+        guard !token.isEmpty, token.utf8.count <= 4096 else { return nil }
+        return String(token)
+    }
+
+    private static func checkTimes(expires: Date, notBefore: Date?, now: Date) throws {
+        guard now.timeIntervalSince(expires) < leeway else { throw HTTPError.unauthorized("The token has expired.") }
+        if let notBefore, notBefore.timeIntervalSince(now) > leeway {
+            throw HTTPError.unauthorized("The token is not valid yet.")
+        }
+    }
+
+    /// Whether the JOSE header (the first segment) says exactly `"alg":"HS256"`.
+    static func headerAlgorithmIsHS256(_ token: String) -> Bool {
+        guard let dot = token.firstIndex(of: "."), let data = base64URLDecode(token[..<dot]),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let alg = object["alg"] as? String
+        else { return false }
+        return alg == "HS256" && object["crit"] == nil
+    }
+
+    private static func base64URLDecode(_ text: Substring) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+}
