@@ -1,11 +1,111 @@
+import Foundation
+import HTTP
 import Logging
+import MarketData
+import Outbound
+import Routing
 import ServiceKit
 
-/// The stock service (port 5002).
+/// The stock service (port 5002): quotes and history from the provider through the SQLite cache,
+/// or from the simulated market when no `API_KEY` is set (API.md "Stock").
 public enum StockService {
-    /// Validates configuration and starts serving.
-    public static func start(environment: Environment, logger: Logger) async throws -> ServiceHost {
-        let common = try CommonConfig(environment: environment, defaultPort: 5002)
-        return try ServiceHost(config: common, logger: logger) { _ in }
+    /// Validates configuration, opens the cache and starts serving.
+    /// - Parameter now: the clock (tests move it to expire the TTL).
+    public static func start(environment: Environment, logger: Logger, limits: HTTPLimits = HTTPLimits(),
+                             now: @escaping @Sendable () -> Date = Date.init) async throws -> ServiceHost {
+        let config = try StockConfig(environment: environment)
+        let store = try QuoteStore(path: config.databasePath)
+        let simulated = SimulatedMarket()
+        let source: any MarketSource
+        if let apiKey = config.apiKey {
+            let client = AlphaVantageClient(baseURL: config.providerURL, apiKey: apiKey,
+                                            timeoutMs: config.providerTimeoutMs, curl: CurlClient())
+            let names = Dictionary(simulated.symbols.map { ($0.symbol, $0.name) }, uniquingKeysWith: { first, _ in first })
+            source = try LiveSource(client: client, store: store, ttlSeconds: config.quoteTTLSeconds,
+                                    tracked: config.trackedSymbols, names: names, logger: logger, now: now)
+            logger.info("live market data", metadata: ["provider": "\(config.providerURL)"])
+        } else {
+            source = SimulatedSource(market: simulated, now: now)
+            logger.info("API_KEY is not set: serving the built-in simulated market")
+        }
+        let handlers = StockHandlers(source: source)
+        return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: { router in
+            router.get("/stocks", handlers.list)
+            router.get("/stocks/{symbol}", handlers.quote)
+            router.get("/stocks/{symbol}/history", handlers.history)
+        }, onShutdown: { try? store.close() })
+    }
+}
+
+/// The stock routes' handlers.
+struct StockHandlers: Sendable {
+    let source: any MarketSource
+
+    struct ListItem: Encodable {
+        let symbol: String
+        let name: String
+        let price: String
+        let currency: String
+        let as_of: String
+    }
+
+    struct ListBody: Encodable {
+        let stocks: [ListItem]
+    }
+
+    struct QuoteBody: Encodable {
+        let symbol: String
+        let price: String
+        let currency: String
+        let as_of: String
+        let source: String
+    }
+
+    struct HistoryItem: Encodable {
+        let date: String
+        let close: String
+    }
+
+    struct HistoryBody: Encodable {
+        let symbol: String
+        let prices: [HistoryItem]
+    }
+
+    func list(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let items = await source.listing().map {
+            ListItem(symbol: $0.symbol, name: $0.name, price: $0.price.description, currency: "USD",
+                     as_of: Timestamp.rfc3339($0.asOf))
+        }
+        return try JSONCoding.response(ListBody(stocks: items))
+    }
+
+    func quote(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let symbol = try Self.symbol(context)
+        let quote = try await source.quote(symbol)
+        return try JSONCoding.response(QuoteBody(symbol: quote.symbol, price: quote.price.description, currency: "USD",
+                                                 as_of: Timestamp.rfc3339(quote.asOf), source: quote.source.rawValue))
+    }
+
+    func history(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let symbol = try Self.symbol(context)
+        var days = 30
+        if let raw = request.queryParameter("days") {
+            // Plain digits only: "+5", "5.0", " 5" and "" are 400 (API.md).
+            guard !raw.isEmpty, raw.utf8.count <= 3, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  let value = Int(raw), (1...100).contains(value)
+            else { throw HTTPError.invalidRequest("days must be a whole number from 1 to 100.") }
+            days = value
+        }
+        let closes = try await source.history(symbol, days: days)
+        return try JSONCoding.response(HistoryBody(symbol: symbol, prices: closes.map {
+            HistoryItem(date: $0.date, close: $0.close.description)
+        }))
+    }
+
+    private static func symbol(_ context: RequestContext) throws -> String {
+        guard let symbol = StockSymbol.normalize(context.parameter("symbol")) else {
+            throw HTTPError.invalidRequest("A symbol is 1 to 10 characters of A-Z, 0-9, '.' and '-'.")
+        }
+        return symbol
     }
 }

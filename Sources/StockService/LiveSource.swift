@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import MarketData
+import Metrics
+import Money
+import Synchronization
+
+/// Quotes from the provider (`API_KEY` set), behind the SQLite cache:
+/// - a quote younger than the TTL is served from memory without a provider call (`cache`);
+/// - otherwise one provider call per symbol at a time, shared by every concurrent request;
+/// - when the provider fails (down, slow, 5xx, garbage, rate-limited), the stored quote is served
+///   with its original `as_of` (`cache`), else 503; an unknown symbol is 404.
+final class LiveSource: MarketSource {
+    private let client: AlphaVantageClient
+    private let store: QuoteStore
+    private let ttl: TimeInterval
+    private let tracked: [String]
+    private let names: [String: String]
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    /// Mirrors the `quotes` table so the cached path touches no disk and no other thread.
+    private let quotes: Mutex<[String: QuoteStore.StoredQuote]>
+    private let quoteFlights = Mutex<[String: Task<Result<QuoteStore.StoredQuote, ProviderError>, Never>]>([:])
+    private let historyFlights = Mutex<[String: Task<Result<[DailyClose], ProviderError>, Never>]>([:])
+
+    init(client: AlphaVantageClient, store: QuoteStore, ttlSeconds: Int, tracked: [String], names: [String: String],
+         logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
+        self.client = client
+        self.store = store
+        self.ttl = TimeInterval(ttlSeconds)
+        self.tracked = tracked
+        self.names = names
+        self.logger = logger
+        self.now = now
+        quotes = Mutex(try store.allQuotes())
+    }
+
+    func listing() async -> [ListedQuote] {
+        let stored = quotes.withLock { $0 }
+        return tracked.compactMap { symbol in
+            stored[symbol].map {
+                ListedQuote(symbol: symbol, name: names[symbol] ?? symbol, price: $0.price, asOf: $0.fetchedAt)
+            }
+        }
+    }
+
+    func quote(_ symbol: String) async throws -> Quote {
+        let stored = quotes.withLock { $0[symbol] }
+        if let stored, now().timeIntervalSince(stored.fetchedAt) < ttl {
+            StockMetrics.cache.hit.increment()
+            return Quote(symbol: symbol, price: stored.price, asOf: stored.fetchedAt, source: .cache)
+        }
+        StockMetrics.cache.miss.increment()
+        switch await sharedQuoteFetch(symbol) {
+        case .success(let fresh):
+            return Quote(symbol: symbol, price: fresh.price, asOf: fresh.fetchedAt, source: .live)
+        case .failure(.unknownSymbol):
+            throw StockErrors.unknownSymbol(symbol)
+        case .failure(let error):
+            if let stored {
+                StockMetrics.cache.stale.increment()
+                return Quote(symbol: symbol, price: stored.price, asOf: stored.fetchedAt, source: .cache)
+            }
+            throw Self.unavailable(error)
+        }
+    }
+
+    func history(_ symbol: String, days: Int) async throws -> [DailyClose] {
+        if let fetchedAt = try await store.historyFetchedAt(symbol), now().timeIntervalSince(fetchedAt) < ttl {
+            return try await store.closes(symbol, days: days)
+        }
+        switch await sharedHistoryFetch(symbol) {
+        case .success(let closes):
+            return Array(closes.suffix(days))
+        case .failure(.unknownSymbol):
+            throw StockErrors.unknownSymbol(symbol)
+        case .failure(let error):
+            let stored = try await store.closes(symbol, days: days)
+            guard stored.isEmpty else { return stored }
+            throw Self.unavailable(error)
+        }
+    }
+
+    // MARK: - One provider call per symbol at a time
+
+    private func sharedQuoteFetch(_ symbol: String) async -> Result<QuoteStore.StoredQuote, ProviderError> {
+        let task = quoteFlights.withLock { flights in
+            if let running = flights[symbol] { return running }
+            let task = Task { await self.fetchQuote(symbol) }
+            flights[symbol] = task
+            return task
+        }
+        return await task.value
+    }
+
+    private func fetchQuote(_ symbol: String) async -> Result<QuoteStore.StoredQuote, ProviderError> {
+        defer { _ = quoteFlights.withLock { $0.removeValue(forKey: symbol) } }
+        let result = await StockMetrics.measure(function: "GLOBAL_QUOTE") { () async throws(ProviderError) in
+            try await self.client.quote(symbol: symbol)
+        }
+        switch result {
+        case .success(let providerQuote):
+            let fresh = QuoteStore.StoredQuote(price: providerQuote.price, fetchedAt: now())
+            quotes.withLock { $0[symbol] = fresh }
+            do {
+                try await store.saveQuote(symbol, fresh)
+            } catch {
+                logger.error("cannot store quote", metadata: ["symbol": "\(symbol)", "error": "\(error)"])
+            }
+            return .success(fresh)
+        case .failure(let error):
+            logFailure(error, symbol: symbol)
+            return .failure(error)
+        }
+    }
+
+    private func sharedHistoryFetch(_ symbol: String) async -> Result<[DailyClose], ProviderError> {
+        let task = historyFlights.withLock { flights in
+            if let running = flights[symbol] { return running }
+            let task = Task { await self.fetchHistory(symbol) }
+            flights[symbol] = task
+            return task
+        }
+        return await task.value
+    }
+
+    private func fetchHistory(_ symbol: String) async -> Result<[DailyClose], ProviderError> {
+        defer { _ = historyFlights.withLock { $0.removeValue(forKey: symbol) } }
+        let result = await StockMetrics.measure(function: "TIME_SERIES_DAILY") { () async throws(ProviderError) in
+            try await self.client.dailyCloses(symbol: symbol)
+        }
+        switch result {
+        case .success(let closes):
+            do {
+                try await store.saveCloses(symbol, closes, fetchedAt: now())
+            } catch {
+                logger.error("cannot store history", metadata: ["symbol": "\(symbol)", "error": "\(error)"])
+            }
+            return .success(closes)
+        case .failure(let error):
+            logFailure(error, symbol: symbol)
+            return .failure(error)
+        }
+    }
+
+    private func logFailure(_ error: ProviderError, symbol: String) {
+        guard error != .unknownSymbol else { return }
+        logger.warning("provider call failed", metadata: ["symbol": "\(symbol)", "error": "\(error)"])
+    }
+
+    private static func unavailable(_ error: ProviderError) -> Error {
+        switch error {
+        case .rateLimited:
+            StockErrors.unavailable("The market-data provider is rate-limiting us and no stored quote exists.",
+                                    retryAfterSeconds: 60)
+        default:
+            StockErrors.unavailable("The market-data provider is unavailable and no stored quote exists.",
+                                    retryAfterSeconds: 10)
+        }
+    }
+}

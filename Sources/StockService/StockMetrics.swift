@@ -1,0 +1,38 @@
+import MarketData
+import Metrics
+import ServiceKit
+
+/// The stock service's own series: provider calls by function and outcome, their latency, and
+/// quote-cache hits, misses and stale serves.
+enum StockMetrics {
+    struct Cache: Sendable {
+        let hit = Counter(label: "quote_cache_total", dimensions: [("result", "hit")])
+        let miss = Counter(label: "quote_cache_total", dimensions: [("result", "miss")])
+        let stale = Counter(label: "quote_cache_total", dimensions: [("result", "stale")])
+    }
+
+    static let cache = Cache()
+
+    /// Runs a provider call, counting `provider_requests_total{function,outcome}` and timing it.
+    static func measure<T: Sendable>(function: String, _ call: @Sendable () async throws(ProviderError) -> T) async
+        -> Result<T, ProviderError> {
+        let start = ContinuousClock.now
+        let result: Result<T, ProviderError>
+        do {
+            result = .success(try await call())
+        } catch {
+            result = .failure(error)
+        }
+        Timer(label: "provider_request_duration_seconds", dimensions: [("function", function)])
+            .recordInterval(ContinuousClock.now - start)
+        let outcome = switch result {
+        case .success: "ok"
+        case .failure(.unknownSymbol): "unknown_symbol"
+        case .failure(.rateLimited): "rate_limited"
+        case .failure(.unavailable): "unavailable"
+        }
+        Counter(label: "provider_requests_total", dimensions: [("function", function), ("outcome", outcome)]).increment()
+        return result
+    }
+}
+
