@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Routing", "HTTP",
+                "Routing", "HTTP", "Sockets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

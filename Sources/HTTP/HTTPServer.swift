@@ -46,7 +46,10 @@ public final class HTTPServer: Sendable {
     private let drainTimeout: Duration
 
     /// Binds the listening socket and starts serving at once. Throws if the address is taken.
-    public init(configuration: Configuration, onParseFailure: (@Sendable (HTTPParseError, String) -> Void)? = nil,
+    /// - Parameter group: loops to serve on; by default the server makes its own. Sharing them with
+    ///   an ``HTTPClient`` keeps a handler's upstream calls on the handler's own thread.
+    public init(configuration: Configuration, group: EventLoopGroup? = nil,
+                onParseFailure: (@Sendable (HTTPParseError, String) -> Void)? = nil,
                 responder: @escaping Responder) throws {
         // A peer that resets while we write must not kill the process.
         signal(SIGPIPE, SIG_IGN)
@@ -58,8 +61,8 @@ public final class HTTPServer: Sendable {
         port = (try? Socket.localAddress(listenerFD).port) ?? configuration.port
         parseFailureHook = onParseFailure
         drainTimeout = configuration.limits.drainTimeout
-        group = try EventLoopGroup(count: configuration.loopCount, name: "http")
-        for loop in group.loops {
+        self.group = try group ?? EventLoopGroup(count: configuration.loopCount, name: "http")
+        for loop in self.group.loops {
             let started = Mutex<Result<Void, any Error>?>(nil)
             let fd = listenerFD
             let limits = configuration.limits

@@ -30,3 +30,66 @@ public enum JSONCoding {
         return HTTPResponse(status: status, contentType: contentType, body: Array(data), headers: headers)
     }
 }
+
+extension JSONCoding {
+    /// The raw text of a top-level member's value in a JSON object (`3`, `3.0`, `"3"`, `true`),
+    /// for checks JSONDecoder cannot make: it decodes `3.0` and `1e2` into an `Int`, while the
+    /// contract wants a JSON integer. `nil` if the member is absent or the body is not an object.
+    public static func rawMember(_ name: String, in body: [UInt8]) -> Substring? {
+        let text = String(decoding: body, as: UTF8.self)
+        let chars = Array(text.utf8)
+        var index = 0
+        func skipSpace() { while index < chars.count, [0x20, 0x09, 0x0A, 0x0D].contains(chars[index]) { index += 1 } }
+        func skipString() -> Bool {  // at the opening quote
+            index += 1
+            while index < chars.count {
+                if chars[index] == UInt8(ascii: "\\") { index += 2; continue }
+                if chars[index] == UInt8(ascii: "\"") { index += 1; return true }
+                index += 1
+            }
+            return false
+        }
+        func skipValue() -> Bool {
+            skipSpace()
+            guard index < chars.count else { return false }
+            if chars[index] == UInt8(ascii: "\"") { return skipString() }
+            var depth = 0
+            while index < chars.count {
+                let byte = chars[index]
+                if byte == UInt8(ascii: "\"") { guard skipString() else { return false }; continue }
+                if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") { depth += 1 }
+                if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    if depth == 0 { return true }
+                    depth -= 1
+                }
+                if byte == UInt8(ascii: ","), depth == 0 { return true }
+                index += 1
+            }
+            return depth == 0
+        }
+        skipSpace()
+        guard index < chars.count, chars[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        while true {
+            skipSpace()
+            guard index < chars.count, chars[index] == UInt8(ascii: "\"") else { return nil }
+            let keyStart = index + 1
+            guard skipString() else { return nil }
+            let key = String(decoding: chars[keyStart..<(index - 1)], as: UTF8.self)
+            skipSpace()
+            guard index < chars.count, chars[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            skipSpace()
+            let valueStart = index
+            guard skipValue() else { return nil }
+            if key == name {
+                var end = index
+                while end > valueStart, [0x20, 0x09, 0x0A, 0x0D].contains(chars[end - 1]) { end -= 1 }
+                return Substring(String(decoding: chars[valueStart..<end], as: UTF8.self))
+            }
+            skipSpace()
+            guard index < chars.count, chars[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+        }
+    }
+}

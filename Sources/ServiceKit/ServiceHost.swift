@@ -1,6 +1,8 @@
+import Foundation
 import HTTP
 import Logging
 import Routing
+import Sockets
 
 /// Settings every process reads: listen address, body limit, log level.
 public struct CommonConfig: Sendable {
@@ -40,7 +42,7 @@ public final class ServiceHost: Sendable {
     ///   - limits: overrides for tests (short timeouts); `MAX_BODY_BYTES` still applies.
     ///   - routes: adds the service's routes and middleware.
     ///   - onShutdown: runs after the server has drained (close databases, pools).
-    public init(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(),
+    public init(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(), group: EventLoopGroup? = nil,
                 routes: (inout RouterBuilder) -> Void, onShutdown: @escaping @Sendable () async -> Void = {}) throws {
         ServiceMetrics.bootstrap()
         var builder = RouterBuilder()
@@ -56,12 +58,18 @@ public final class ServiceHost: Sendable {
         let configuration = HTTPServer.Configuration(host: config.host, port: config.port, loopCount: config.loopCount,
                                                      limits: limits)
         let parseLogger = logger
-        server = try HTTPServer(configuration: configuration, onParseFailure: { error, peer in
+        server = try HTTPServer(configuration: configuration, group: group, onParseFailure: { error, peer in
             parseLogger.info("rejected malformed request", metadata: ["status": "\(error.status)", "peer": "\(peer)"])
         }) { request in
             await router.respond(request)
         }
         self.onShutdown = onShutdown
+    }
+
+    /// The event loops for `config`: one per core unless `EVENT_LOOPS` is set. Services that call
+    /// upstreams create these first and share them with their ``HTTPClient``.
+    public static func makeEventLoops(_ config: CommonConfig) throws -> EventLoopGroup {
+        try EventLoopGroup(count: config.loopCount ?? max(1, ProcessInfo.processInfo.activeProcessorCount), name: "http")
     }
 
     /// Drains and stops the server, then releases the service's resources.

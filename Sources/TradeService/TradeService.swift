@@ -1,11 +1,43 @@
+import Foundation
+import HTTP
 import Logging
+import Routing
 import ServiceKit
 
-/// The trade service (port 5003).
+/// The trade service (port 5003): accounts, orders, portfolio, history (API.md "Trade").
 public enum TradeService {
-    /// Validates configuration and starts serving.
-    public static func start(environment: Environment, logger: Logger) async throws -> ServiceHost {
-        let common = try CommonConfig(environment: environment, defaultPort: 5003)
-        return try ServiceHost(config: common, logger: logger) { _ in }
+    /// Validates configuration, opens the ledger and starts serving.
+    public static func start(environment: Environment, logger: Logger, limits: HTTPLimits = HTTPLimits()) async throws
+        -> ServiceHost {
+        let config = try TradeConfig(environment: environment)
+        if config.jwtSecretIsDevelopmentDefault {
+            logger.warning("JWT_SECRET is not set: using the development secret. Never run production like this.")
+        }
+        let ledger = try Ledger(path: config.databasePath, initialCash: config.initialCash)
+        let group = try ServiceHost.makeEventLoops(config.common)
+        let handlers = TradeHandlers(config: config, ledger: ledger, tokens: await TokenService(secret: config.jwtSecret),
+                                     stock: StockPriceClient(url: config.stockURL, timeoutMs: config.upstreamTimeoutMs,
+                                                             group: group),
+                                     gate: IdempotencyGate(), lastPrices: LastPrices(try ledger.lastPrices()))
+        let purge = Task {
+            // Expired Idempotency-Keys are ignored at once and deleted here, hourly and at start.
+            while !Task.isCancelled {
+                let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - Int64(config.idempotencyTTLSeconds) * 1000
+                if let removed = try? await ledger.purgeKeys(olderThanMs: cutoff), removed > 0 {
+                    logger.info("purged expired idempotency keys", metadata: ["count": "\(removed)"])
+                }
+                try? await Task.sleep(for: .seconds(min(3600, max(1, config.idempotencyTTLSeconds / 2))))
+            }
+        }
+        return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group, routes: { router in
+            router.get("/trade/account", handlers.account)
+            router.post("/trade/buy", handlers.buy)
+            router.post("/trade/sell", handlers.sell)
+            router.get("/trade/portfolio", handlers.portfolio)
+            router.get("/trade/transactions", handlers.transactions)
+        }, onShutdown: {
+            purge.cancel()
+            try? ledger.close()
+        })
     }
 }

@@ -1,0 +1,173 @@
+import Sockets
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A request to an upstream service.
+public struct ClientRequest: Sendable {
+    /// The method token.
+    public var method: String
+    /// The origin-form target, sent unchanged.
+    public var target: String
+    /// Fields to send; the client adds `Host` and `Content-Length` and drops framing fields.
+    public var headers: HTTPHeaders
+    /// The body.
+    public var body: [UInt8]
+    /// Whether the request may be sent again on a fresh connection when a reused one turns out
+    /// to have been closed before any response byte (API.md: GET, HEAD, or an `Idempotency-Key`).
+    public var isRetryable: Bool
+
+    /// Creates a request; retryability follows API.md unless given.
+    public init(method: String, target: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+                isRetryable: Bool? = nil) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+        self.isRetryable = isRetryable ?? (method == "GET" || method == "HEAD" || headers.contains("Idempotency-Key"))
+    }
+}
+
+/// Why an upstream request produced no response.
+public enum HTTPClientError: Error, Equatable, Sendable {
+    /// The connection was refused or could not be made (a gateway answers 502).
+    case connectFailed
+    /// No complete response within the timeout (504).
+    case timedOut
+    /// The connection broke before a complete response (502).
+    case connectionFailed
+    /// The upstream sent something that is not HTTP/1.1 (502).
+    case badResponse
+}
+
+/// An HTTP/1.1 client for one upstream (`host:port`), on the same event loops as the server:
+/// each loop keeps its own pool of keep-alive connections, so a request made by a handler never
+/// leaves its loop's thread. Pools grow with demand (never a fixed size smaller than the client
+/// concurrency: PITFALLS.md) and keep up to `idleConnectionsMax` idle connections per loop.
+public final class HTTPClient: Sendable {
+    /// How to reach the upstream and how long to wait.
+    public struct Configuration: Sendable {
+        /// Upstream host: a numeric address or a name (resolved once per connect, off the hot path).
+        public var host: String
+        /// Upstream port.
+        public var port: Int
+        /// Deadline for connect plus the whole response (API.md `UPSTREAM_TIMEOUT_MS`).
+        public var timeout: Duration
+        /// Idle keep-alive connections kept per loop.
+        public var idleConnectionsMax = 512
+        /// How long an idle pooled connection is kept: below the services' 60 s idle timeout so
+        /// that we, not they, close most idle connections.
+        public var idleTimeout: Duration = .seconds(50)
+
+        /// A configuration for `host:port` with `timeout`.
+        public init(host: String, port: Int, timeout: Duration) {
+            self.host = host
+            self.port = port
+            self.timeout = timeout
+        }
+    }
+
+    private let configuration: Configuration
+    private let group: EventLoopGroup
+    private let pools: [ObjectIdentifier: UpstreamPool]
+    private let address: Mutex<(SocketAddress?, ContinuousClock.Instant)> = Mutex((nil, .now))
+
+    /// A client whose connections live on `group`'s loops.
+    public init(configuration: Configuration, group: EventLoopGroup) {
+        self.configuration = configuration
+        self.group = group
+        var pools: [ObjectIdentifier: UpstreamPool] = [:]
+        for loop in group.loops { pools[ObjectIdentifier(loop)] = UpstreamPool(loop: loop, configuration: configuration) }
+        self.pools = pools
+        for pool in pools.values { pool.loop.execute { pool.start() } }
+    }
+
+    /// Sends `request` and returns the complete response.
+    public func send(_ request: ClientRequest) async throws(HTTPClientError) -> ClientResponse {
+        let address = try resolvedAddress()
+        let loop = EventLoop.current.flatMap { pools[ObjectIdentifier($0)] != nil ? $0 : nil } ?? group.next()
+        let pool = pools[ObjectIdentifier(loop)]!
+        let bytes = RequestSerializer.serialize(request, host: configuration.host, port: configuration.port)
+        let result: Result<ClientResponse, HTTPClientError> = await withCheckedContinuation { continuation in
+            let job = UpstreamJob(bytes: bytes, isHead: request.method == "HEAD", retryable: request.isRetryable,
+                                  deadline: .now + configuration.timeout, continuation: continuation)
+            if loop.inEventLoop {
+                pool.submit(job, address: address)
+            } else {
+                loop.execute { pool.submit(job, address: address) }
+            }
+        }
+        return try result.get()
+    }
+
+    /// The upstream's address: numeric hosts parse directly; names (compose service names) go
+    /// through `getaddrinfo`, cached for 30 s so DNS stays off the hot path and a restarted
+    /// container's new address is picked up.
+    private func resolvedAddress() throws(HTTPClientError) -> SocketAddress {
+        let now = ContinuousClock.now
+        if let (cached, expiry) = address.withLock({ state in state.0.map { ($0, state.1) } }), now < expiry {
+            return cached
+        }
+        if let numeric = SocketAddress(host: configuration.host, port: configuration.port) {
+            address.withLock { $0 = (numeric, now + .seconds(3600 * 24 * 365)) }
+            return numeric
+        }
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(configuration.host, String(configuration.port), &hints, &result) == 0, let first = result else {
+            throw .connectFailed
+        }
+        defer { freeaddrinfo(result) }
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { dst in
+            dst.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+        }
+        let resolved = SocketAddress(storage: storage, length: first.pointee.ai_addrlen)
+        address.withLock { $0 = (resolved, now + .seconds(30)) }
+        return resolved
+    }
+}
+
+/// One request waiting for, or being served by, an upstream connection.
+struct UpstreamJob {
+    let bytes: [UInt8]
+    let isHead: Bool
+    let retryable: Bool
+    let deadline: ContinuousClock.Instant
+    let continuation: CheckedContinuation<Result<ClientResponse, HTTPClientError>, Never>
+    var attempts = 0
+
+    func complete(_ result: Result<ClientResponse, HTTPClientError>) {
+        continuation.resume(returning: result)
+    }
+}
+
+/// Writes a request head and body in one buffer.
+enum RequestSerializer {
+    static func serialize(_ request: ClientRequest, host: String, port: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + request.body.count)
+        out.append(contentsOf: "\(request.method) \(request.target) HTTP/1.1\r\nHost: \(host):\(port)\r\n".utf8)
+        for (name, value) in request.headers where !skip(name) {
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
+            out.append(contentsOf: "Content-Length: \(request.body.count)\r\n".utf8)
+        }
+        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: request.body)
+        return out
+    }
+
+    private static func skip(_ name: String) -> Bool {
+        HTTPHeaders.equalsIgnoringCase(name, "host") || HTTPHeaders.equalsIgnoringCase(name, "content-length")
+            || HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") || HTTPHeaders.equalsIgnoringCase(name, "connection")
+    }
+}

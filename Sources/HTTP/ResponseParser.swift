@@ -1,0 +1,169 @@
+/// An incremental parser for responses from upstream services: status line, fields, and a body
+/// framed by `Content-Length`, chunked coding, or the end of the connection. Like
+/// ``RequestParser``, it is pure and resumable at any split of the bytes.
+struct ResponseParser {
+    enum Event {
+        case needMore
+        case response(ClientResponse, keepAlive: Bool)
+        case failure(String)
+    }
+
+    private enum State {
+        case head(resumeAt: Int)
+        case body(ClientResponse, remaining: Int, keepAlive: Bool)
+        case chunked(ClientResponse, ChunkedDecoder, keepAlive: Bool)
+        case untilClose(ClientResponse)
+    }
+
+    private var state = State.head(resumeAt: 0)
+    private let limits: HTTPLimits
+    /// Whether the request was HEAD (its response has no body whatever it says).
+    var requestWasHead = false
+
+    init(limits: HTTPLimits) {
+        self.limits = limits
+    }
+
+    /// Whether any byte of the response has been consumed.
+    var hasStarted: Bool {
+        if case .head(let resumeAt) = state { return resumeAt > 0 }
+        return true
+    }
+
+    mutating func parse(_ bytes: UnsafeRawBufferPointer) -> (event: Event, consumed: Int) {
+        switch state {
+        case .head(let resumeAt):
+            switch RequestHeadParser.scan(bytes, from: resumeAt, limits: limits) {
+            case .failure:
+                return (.failure("malformed response head"), 0)
+            case .incomplete(let next):
+                state = .head(resumeAt: max(next, bytes.count > 0 ? 1 : 0))
+                return (.needMore, 0)
+            case .complete(let end):
+                state = .head(resumeAt: 0)
+                guard let (response, framing, keepAlive) = Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[0..<end])) else {
+                    return (.failure("malformed response head"), end)
+                }
+                let bodyless = requestWasHead || response.status == 204 || response.status == 304
+                    || (100..<200).contains(response.status)
+                if bodyless { return (.response(response, keepAlive: keepAlive), end) }
+                switch framing {
+                case .length(0):
+                    return (.response(response, keepAlive: keepAlive), end)
+                case .length(let length):
+                    guard length <= limits.bodyBytesMax * 16 else { return (.failure("response body too large"), end) }
+                    state = .body(response, remaining: length, keepAlive: keepAlive)
+                case .chunked:
+                    state = .chunked(response, ChunkedDecoder(), keepAlive: keepAlive)
+                case .none:
+                    state = .untilClose(response)
+                }
+                let (event, consumed) = parse(UnsafeRawBufferPointer(rebasing: bytes[end...]))
+                return (event, end + consumed)
+            }
+        case .body(var response, let remaining, let keepAlive):
+            state = .head(resumeAt: 0)
+            let take = min(remaining, bytes.count)
+            response.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            if take == remaining { return (.response(response, keepAlive: keepAlive), take) }
+            state = .body(response, remaining: remaining - take, keepAlive: keepAlive)
+            return (.needMore, take)
+        case .chunked(var response, var decoder, let keepAlive):
+            state = .head(resumeAt: 0)
+            var bodyLimits = limits
+            bodyLimits.bodyBytesMax = limits.bodyBytesMax * 16
+            let (consumed, outcome) = decoder.decode(bytes, into: &response.body, limits: bodyLimits)
+            switch outcome {
+            case .needMore:
+                state = .chunked(response, decoder, keepAlive: keepAlive)
+                return (.needMore, consumed)
+            case .done:
+                return (.response(response, keepAlive: keepAlive), consumed)
+            case .failure:
+                return (.failure("malformed chunked response"), consumed)
+            }
+        case .untilClose(var response):
+            state = .head(resumeAt: 0)
+            response.body.append(contentsOf: bytes)
+            state = .untilClose(response)
+            return (.needMore, bytes.count)
+        }
+    }
+
+    /// The connection ended: a response delimited by the close is now complete.
+    mutating func finishAtEOF() -> ClientResponse? {
+        if case .untilClose(let response) = state {
+            state = .head(resumeAt: 0)
+            return response
+        }
+        return nil
+    }
+
+    private static func parseHead(_ bytes: UnsafeRawBufferPointer) -> (ClientResponse, BodyFraming, Bool)? {
+        // HTTP/1.x SP 3DIGIT SP reason CRLF
+        guard bytes.count >= 14, bytes[0] == UInt8(ascii: "H"), bytes[4] == UInt8(ascii: "/"),
+              bytes[5] == UInt8(ascii: "1"), bytes[6] == UInt8(ascii: "."), bytes[8] == UInt8(ascii: " "),
+              RequestHeadParser.isDigit(bytes[9]), RequestHeadParser.isDigit(bytes[10]),
+              RequestHeadParser.isDigit(bytes[11])
+        else { return nil }
+        let versionMinor = bytes[7] == UInt8(ascii: "0") ? 0 : 1
+        let status = Int(bytes[9] - 0x30) * 100 + Int(bytes[10] - 0x30) * 10 + Int(bytes[11] - 0x30)
+        var index = 12
+        while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+        index += 1
+        var headers = HTTPHeaders()
+        var contentLength: Int? = nil
+        var chunked = false
+        var close = versionMinor == 0
+        while index + 1 < bytes.count, bytes[index] != 0x0D {
+            var colon = index
+            while colon < bytes.count, bytes[colon] != UInt8(ascii: ":"), bytes[colon] != 0x0D { colon += 1 }
+            guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":"), colon > index else { return nil }
+            var lineEnd = colon
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0D { lineEnd += 1 }
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<colon]), as: UTF8.self)
+            let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)..<lineEnd]), as: UTF8.self)
+                .trimmingSpaces
+            if HTTPHeaders.equalsIgnoringCase(name, "content-length") {
+                guard let length = RequestHeadParser.parseDecimal(value), contentLength == nil || contentLength == length else {
+                    return nil
+                }
+                contentLength = length
+            } else if HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") {
+                chunked = value.split(separator: ",").last.map { HTTPHeaders.equalsIgnoringCase($0.trimmingSpaces, "chunked") } ?? false
+                if !chunked { return nil }
+            } else if HTTPHeaders.equalsIgnoringCase(name, "connection") {
+                for token in value.split(separator: ",") {
+                    let token = token.trimmingSpaces
+                    if HTTPHeaders.equalsIgnoringCase(token, "close") { close = true }
+                    if HTTPHeaders.equalsIgnoringCase(token, "keep-alive") && versionMinor == 0 { close = false }
+                }
+            }
+            headers.add(name, String(value))
+            index = lineEnd + 2
+        }
+        let framing: BodyFraming = chunked ? .chunked : contentLength.map { .length($0) } ?? .none
+        if framing == .none && !close {
+            // Without a length, the body runs to the close: the connection cannot be reused.
+            close = true
+        }
+        return (ClientResponse(status: status, headers: headers, body: []), framing, !close)
+    }
+}
+
+/// A response received from an upstream service.
+public struct ClientResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// The fields as received (framing fields included).
+    public var headers: HTTPHeaders
+    /// The decoded body.
+    public var body: [UInt8]
+
+    /// Creates a response.
+    public init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}

@@ -1,0 +1,189 @@
+import Sockets
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One keep-alive connection to an upstream, serving one request at a time. Confined to its
+/// pool's loop thread.
+final class UpstreamConnection: EventHandler {
+    private enum State {
+        case connecting, busy, idle, closed
+    }
+
+    private let fd: Int32
+    private let address: SocketAddress
+    private unowned let pool: UpstreamPool
+    private var state = State.connecting
+    private var job: UpstreamJob?
+    private var reused = false
+    private var receivedAny = false
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    private var input: [UInt8] = []
+    private var parser: ResponseParser
+    private var watchingWrite = true
+    private(set) var idleSince: ContinuousClock.Instant = .now
+
+    init(fd: Int32, address: SocketAddress, pool: UpstreamPool) {
+        self.fd = fd
+        self.address = address
+        self.pool = pool
+        var limits = HTTPLimits()
+        limits.headerBytesMax = 64 * 1024
+        parser = ResponseParser(limits: limits)
+    }
+
+    /// Whether an idle connection can take a request (its peer has not closed it meanwhile).
+    var isUsable: Bool { state == .idle }
+
+    func run(_ job: UpstreamJob, reused: Bool) {
+        self.job = job
+        self.reused = reused
+        receivedAny = false
+        parser.requestWasHead = job.isHead
+        output = job.bytes
+        outputStart = 0
+        if state == .idle {
+            state = .busy
+            flush()
+        }
+    }
+
+    func handleEvent(_ events: UInt32) {
+        if state == .connecting {
+            guard events & (EventMask.writable | EventMask.error | EventMask.hangup) != 0 else { return }
+            if Socket.pendingError(fd) != 0 {
+                fail(.connectFailed)
+                return
+            }
+            state = .busy
+            flush()
+            if state == .closed { return }
+        } else if events & EventMask.writable != 0 {
+            flush()
+            if state == .closed { return }
+        }
+        if events & (EventMask.readable | EventMask.peerClosed | EventMask.hangup | EventMask.error) != 0 {
+            readAvailable()
+        }
+    }
+
+    private func flush() {
+        while outputStart < output.count {
+            let written = output.withUnsafeBytes { raw in
+                send(fd, raw.baseAddress! + outputStart, raw.count - outputStart, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                outputStart += written
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                setWatchingWrite(true)
+                return
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                brokeBeforeResponse()
+                return
+            }
+        }
+        output = []
+        outputStart = 0
+        setWatchingWrite(false)
+    }
+
+    private func readAvailable() {
+        let scratch = pool.scratch
+        let count = read(fd, scratch.baseAddress, scratch.count)
+        if count == 0 {
+            if state == .busy, let response = parser.finishAtEOF() {
+                complete(response, keepAlive: false)
+            } else if state == .busy {
+                brokeBeforeResponse()
+            } else {
+                close()
+            }
+            return
+        }
+        if count < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+            if state == .busy { brokeBeforeResponse() } else { close() }
+            return
+        }
+        guard state == .busy else {
+            close()  // bytes on an idle connection: nothing was asked, so the stream is unusable
+            return
+        }
+        receivedAny = true
+        input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+        let (event, consumed) = input.withUnsafeBytes { parser.parse($0) }
+        input.removeFirst(consumed)
+        switch event {
+        case .needMore:
+            break
+        case .response(let response, let keepAlive):
+            complete(response, keepAlive: keepAlive && input.isEmpty)
+        case .failure:
+            fail(.badResponse)
+        }
+    }
+
+    /// The connection broke: retry once on a fresh connection if the request never got an
+    /// answer byte, came over a reused connection, and is safe to repeat (API.md "Gateway").
+    private func brokeBeforeResponse() {
+        guard let job else {
+            close()
+            return
+        }
+        if reused && !receivedAny && job.retryable && job.attempts == 0 {
+            self.job = nil
+            close()
+            pool.retry(job, address: address)
+        } else {
+            fail(.connectionFailed)
+        }
+    }
+
+    private func complete(_ response: ClientResponse, keepAlive: Bool) {
+        let finished = job
+        job = nil
+        if keepAlive {
+            state = .idle
+            idleSince = pool.loop.now
+            pool.release(self)
+        } else {
+            close()
+        }
+        finished?.complete(.success(response))
+    }
+
+    private func fail(_ error: HTTPClientError) {
+        let failed = job
+        job = nil
+        close()
+        failed?.complete(.failure(error))
+    }
+
+    func checkDeadline(now: ContinuousClock.Instant) {
+        if let job, now >= job.deadline { fail(.timedOut) }
+    }
+
+    private func setWatchingWrite(_ watching: Bool) {
+        guard watching != watchingWrite, state != .closed else { return }
+        watchingWrite = watching
+        var events = EventMask.readable | EventMask.peerClosed
+        if watching { events |= EventMask.writable }
+        pool.loop.modify(fd, events: events)
+    }
+
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        pool.loop.deregister(fd)
+        Glibc.close(fd)
+        pool.forget(self)
+        if let pending = job {
+            job = nil
+            pending.complete(.failure(.connectionFailed))
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import GRDB
+import Money
+import ServiceKit
+import Synchronization
+
+/// An order ready to execute: validated, priced, and (optionally) keyed.
+struct Order: Sendable {
+    enum Side: String, Sendable {
+        case buy, sell
+    }
+
+    var userID: Int64
+    var side: Side
+    var symbol: String
+    var quantity: Int64
+    var price: Price
+    /// `Idempotency-Key` and the request's fingerprint, stored with the order when it executes.
+    var idempotency: (key: String, fingerprint: String)?
+}
+
+/// A holding as stored.
+struct Holding: Sendable, Equatable {
+    var symbol: String
+    var quantity: Int64
+    var costBasis: Cents
+}
+
+/// A response remembered for an `Idempotency-Key`.
+struct StoredResponse: Sendable, Equatable {
+    var fingerprint: String
+    var status: Int
+    var body: [UInt8]
+}
+
+/// The trade service's books in its own SQLite file (`synchronous=FULL`: an acknowledged order
+/// survives a crash or power loss).
+///
+/// Orders are written by one batching writer: concurrent orders share one `BEGIN IMMEDIATE` …
+/// `COMMIT` (one fsync), each inside its own SAVEPOINT, so one order's 422 never affects another
+/// and each order is still all-or-nothing. Every order re-reads cash and shares inside the
+/// transaction, so concurrent orders can neither overspend nor oversell. Nobody hears "done"
+/// before the commit returns.
+final class Ledger: Sendable {
+    /// Most orders per commit: bounds the time the write lock is held and the batch's latency.
+    static let batchSizeMax = 256
+
+    struct Pending: Sendable {
+        let order: Order
+        let continuation: CheckedContinuation<Result<TransactionBody, any Error>, Never>
+    }
+
+    let database: DatabasePool
+    private let initialCash: Cents
+    private let queue = Mutex<(orders: [Pending], writerActive: Bool)>(([], false))
+
+    init(path: String, initialCash: Cents) throws {
+        self.initialCash = initialCash
+        database = try SQLiteDatabase.open(path: path, durability: .full, migrator: Self.migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE accounts (
+                    user_id INTEGER PRIMARY KEY,
+                    cash_cents INTEGER NOT NULL CHECK (cash_cents >= 0),
+                    created_at TEXT NOT NULL
+                ) STRICT;
+                CREATE TABLE holdings (
+                    user_id INTEGER NOT NULL REFERENCES accounts(user_id),
+                    symbol TEXT NOT NULL,
+                    quantity INTEGER NOT NULL CHECK (quantity > 0),
+                    cost_basis_cents INTEGER NOT NULL CHECK (cost_basis_cents >= 0),
+                    PRIMARY KEY (user_id, symbol)
+                ) STRICT;
+                CREATE TABLE transactions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES accounts(user_id),
+                    side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+                    symbol TEXT NOT NULL,
+                    quantity INTEGER NOT NULL CHECK (quantity > 0),
+                    price_units INTEGER NOT NULL CHECK (price_units > 0),
+                    total_cents INTEGER NOT NULL CHECK (total_cents >= 0),
+                    cash_after_cents INTEGER NOT NULL CHECK (cash_after_cents >= 0),
+                    executed_at TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX transactions_by_user ON transactions(user_id, id);
+                CREATE TABLE idempotency_keys (
+                    user_id INTEGER NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    PRIMARY KEY (user_id, key)
+                ) STRICT;
+                CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at_ms);
+                CREATE TABLE last_prices (
+                    symbol TEXT PRIMARY KEY,
+                    price_units INTEGER NOT NULL CHECK (price_units > 0)
+                ) STRICT;
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: - Orders
+
+    /// Executes `order` in the next batch; the result arrives after the batch committed.
+    func execute(_ order: Order) async -> Result<TransactionBody, any Error> {
+        await withCheckedContinuation { continuation in
+            let startWriter = queue.withLock { state -> Bool in
+                state.orders.append(Pending(order: order, continuation: continuation))
+                if state.writerActive { return false }
+                state.writerActive = true
+                return true
+            }
+            if startWriter { Task { await self.drain() } }
+        }
+    }
+
+    /// Commits batches until the queue is empty. Orders that arrive while a batch commits form
+    /// the next batch: under load, batches grow by themselves; alone, an order commits at once.
+    private func drain() async {
+        while true {
+            let batch = queue.withLock { state -> [Pending] in
+                guard !state.orders.isEmpty else {
+                    state.writerActive = false
+                    return []
+                }
+                let taken = Array(state.orders.prefix(Self.batchSizeMax))
+                state.orders.removeFirst(taken.count)
+                return taken
+            }
+            if batch.isEmpty { return }
+            let results = await commit(batch.map(\.order))
+            for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
+        }
+    }
+
+    private func commit(_ orders: [Order]) async -> [Result<TransactionBody, any Error>] {
+        let initialCash = self.initialCash
+        do {
+            return try await database.writeWithoutTransaction { db in
+                var results: [Result<TransactionBody, any Error>] = []
+                try db.inTransaction(.immediate) {
+                    let executedAt = Timestamp.rfc3339()
+                    let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+                    for order in orders {
+                        var outcome: Result<TransactionBody, any Error> = .failure(CancellationError())
+                        do {
+                            try db.inSavepoint {
+                                outcome = .success(try OrderExecution.apply(order, db: db, initialCash: initialCash,
+                                                                            executedAt: executedAt, nowMs: nowMs))
+                                return .commit
+                            }
+                        } catch {
+                            outcome = .failure(error)  // the savepoint rolled back: this order changed nothing
+                        }
+                        results.append(outcome)
+                    }
+                    return .commit
+                }
+                return results
+            }
+        } catch {
+            // The commit itself failed: no order of the batch happened.
+            return orders.map { _ in .failure(error) }
+        }
+    }
+
+    // MARK: - Reads
+
+    /// The account's cash and holdings, creating the account with the initial cash on first use.
+    func account(userID: Int64) async throws -> (cash: Cents, holdings: [Holding]) {
+        if let found = try await database.read({ db in try Self.readAccount(db, userID: userID) }) { return found }
+        let initialCash = self.initialCash
+        return try await database.writeImmediate { db in
+            try OrderExecution.ensureAccount(db, userID: userID, initialCash: initialCash)
+            return try Self.readAccount(db, userID: userID)!
+        }
+    }
+
+    private static func readAccount(_ db: Database, userID: Int64) throws -> (cash: Cents, holdings: [Holding])? {
+        guard let cash = try Int64.fetchOne(db, sql: "SELECT cash_cents FROM accounts WHERE user_id = ?",
+                                            arguments: [userID]) else { return nil }
+        let holdings = try Row.fetchAll(db, sql: """
+            SELECT symbol, quantity, cost_basis_cents FROM holdings WHERE user_id = ? ORDER BY symbol
+            """, arguments: [userID]).map {
+            Holding(symbol: $0["symbol"], quantity: $0["quantity"], costBasis: Cents(minorUnits: $0["cost_basis_cents"]))
+        }
+        return (Cents(minorUnits: cash), holdings)
+    }
+
+    /// A page of the user's transactions, newest first, and the `before` of the next page.
+    func transactions(userID: Int64, limit: Int, before: Int64?) async throws -> (items: [TransactionBody], next: Int64?) {
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM transactions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?
+                """, arguments: [userID, before ?? Int64.max, limit + 1]).map(OrderExecution.body)
+        }
+        let items = Array(rows.prefix(limit))
+        return (items, rows.count > limit ? items.last?.id : nil)
+    }
+
+    /// The remembered response for a key, unless it has expired.
+    func storedResponse(userID: Int64, key: String, notBeforeMs: Int64) async throws -> StoredResponse? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT fingerprint, status, body FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at_ms >= ?
+                """, arguments: [userID, key, notBeforeMs]).map {
+                StoredResponse(fingerprint: $0["fingerprint"], status: $0["status"], body: [UInt8]($0["body"] as Data))
+            }
+        }
+    }
+
+    /// Forgets keys older than the TTL.
+    func purgeKeys(olderThanMs: Int64) async throws -> Int {
+        try await database.writeImmediate { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at_ms < ?", arguments: [olderThanMs])
+            return db.changesCount
+        }
+    }
+
+    /// The last price seen per symbol (valuation fallback when the stock service is down).
+    func lastPrices() throws -> [String: Price] {
+        try database.read { db in
+            var prices: [String: Price] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT symbol, price_units FROM last_prices") {
+                prices[row["symbol"]] = Price(minorUnits: row["price_units"])
+            }
+            return prices
+        }
+    }
+
+    func close() throws { try database.close() }
+}

@@ -1,0 +1,23 @@
+import Routing
+
+/// Every business outcome of the trade service with its one problem type.
+enum TradeErrors {
+    static let insufficientFunds = HTTPError(422, type: "/problems/insufficient-funds", title: "Insufficient funds",
+                                             detail: "The account's cash does not cover this order.")
+    static let insufficientShares = HTTPError(422, type: "/problems/insufficient-shares", title: "Insufficient shares",
+                                              detail: "The account does not hold enough shares of this symbol.")
+    static let keyReused = HTTPError(422, type: "/problems/idempotency-key-reused", title: "Idempotency key reused",
+                                     detail: "This Idempotency-Key was used with a different request.")
+    static let keyInFlight = HTTPError(409, type: "/problems/idempotency-in-flight", title: "Request in progress",
+                                       detail: "A request with this Idempotency-Key is still being processed.")
+    static let amountOverflow = HTTPError(422, type: "/problems/amount-out-of-range", title: "Amount out of range",
+                                          detail: "The order's amount is too large to process.")
+
+    static func unknownSymbol(_ symbol: String) -> HTTPError {
+        HTTPError(404, type: "/problems/unknown-symbol", title: "Unknown symbol", detail: "No stock has the symbol \(symbol).")
+    }
+
+    static let priceUnavailable = HTTPError(503, type: "/problems/price-unavailable", title: "Price unavailable",
+                                            detail: "No current price can be had for this symbol; nothing was changed.",
+                                            headers: ["Retry-After": "5"])
+}

@@ -1,0 +1,185 @@
+import Foundation
+import HTTP
+import Metrics
+import Money
+import Routing
+import ServiceKit
+
+/// The trade routes' handlers (API.md "Trade").
+struct TradeHandlers: Sendable {
+    let config: TradeConfig
+    let ledger: Ledger
+    let tokens: TokenService
+    let stock: StockPriceClient
+    let gate: IdempotencyGate
+    let lastPrices: LastPrices
+
+    // MARK: - Orders
+
+    func buy(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        try await order(.buy, request, context)
+    }
+
+    func sell(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        try await order(.sell, request, context)
+    }
+
+    private struct OrderRequestBody: Decodable {
+        let symbol: String
+        let quantity: Int64
+    }
+
+    private func order(_ side: Order.Side, _ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let user = try await tokens.authenticate(request)
+        // 400s first: body, symbol, quantity, key (API.md: malformed, then unknown, then rules).
+        let body = try JSONCoding.decode(OrderRequestBody.self, from: request)
+        guard let raw = JSONCoding.rawMember("quantity", in: request.body),
+              raw.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") })
+        else { throw HTTPError.invalidRequest("quantity must be a JSON integer.") }
+        guard (1...1_000_000).contains(body.quantity) else {
+            throw HTTPError.invalidRequest("quantity must be a whole number of shares from 1 to 1000000.")
+        }
+        guard let symbol = StockSymbol.normalize(body.symbol) else {
+            throw HTTPError.invalidRequest("symbol must be 1 to 10 characters of A-Z, 0-9, '.' and '-'.")
+        }
+        var idempotency: (key: String, fingerprint: String)? = nil
+        if let key = request.headers["Idempotency-Key"] {
+            guard IdempotencyGate.isValid(key) else {
+                throw HTTPError.invalidRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.")
+            }
+            idempotency = (key, "\(request.method) \(request.path) \(symbol) \(body.quantity)")
+        }
+        guard let idempotency else {
+            return try await execute(side, symbol: symbol, quantity: body.quantity, user: user, idempotency: nil,
+                                     context: context)
+        }
+        guard gate.claim(userID: user.id, key: idempotency.key) else { throw TradeErrors.keyInFlight }
+        defer { gate.release(userID: user.id, key: idempotency.key) }
+        let notBefore = Int64(Date().timeIntervalSince1970 * 1000) - Int64(config.idempotencyTTLSeconds) * 1000
+        if let stored = try await ledger.storedResponse(userID: user.id, key: idempotency.key, notBeforeMs: notBefore) {
+            guard stored.fingerprint == idempotency.fingerprint else { throw TradeErrors.keyReused }
+            TradeMetrics.order(side, outcome: "replayed")
+            return HTTPResponse(status: stored.status, contentType: JSONCoding.contentType, body: stored.body,
+                                headers: ["Idempotent-Replayed": "true"])
+        }
+        return try await execute(side, symbol: symbol, quantity: body.quantity, user: user, idempotency: idempotency,
+                                 context: context)
+    }
+
+    private func execute(_ side: Order.Side, symbol: String, quantity: Int64, user: AuthenticatedUser,
+                         idempotency: (key: String, fingerprint: String)?, context: RequestContext) async throws -> HTTPResponse {
+        let price = try await currentPrice(symbol, context: context)
+        let order = Order(userID: user.id, side: side, symbol: symbol, quantity: quantity, price: price,
+                          idempotency: idempotency)
+        switch await ledger.execute(order) {
+        case .success(let body):
+            TradeMetrics.order(side, outcome: "executed")
+            return HTTPResponse(status: 201, contentType: JSONCoding.contentType, body: try body.jsonBytes())
+        case .failure(let error):
+            let outcome = (error as? HTTPError)?.problem.type.split(separator: "/").last.map(String.init) ?? "error"
+            TradeMetrics.order(side, outcome: outcome)
+            throw error
+        }
+    }
+
+    /// The current price, or 404/503 before anything changes.
+    private func currentPrice(_ symbol: String, context: RequestContext) async throws -> Price {
+        let start = ContinuousClock.now
+        let result = await stock.price(symbol, requestID: context.requestID)
+        Timer(label: "price_lookup_duration_seconds").recordInterval(ContinuousClock.now - start)
+        switch result {
+        case .success(let price):
+            lastPrices.remember(symbol, price)
+            return price
+        case .failure(.unknownSymbol):
+            throw TradeErrors.unknownSymbol(symbol)
+        case .failure(.unavailable):
+            throw TradeErrors.priceUnavailable
+        }
+    }
+
+    // MARK: - Reads
+
+    func account(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let user = try await tokens.authenticate(request)
+        let (cash, holdings) = try await ledger.account(userID: user.id)
+        let valuation = await value(holdings, context: context)
+        let holdingsValue = try valuation.holdingsValue()
+        return try JSONCoding.response(AccountBody(cash: cash.description, currency: "USD",
+                                                   holdings_value: holdingsValue.description,
+                                                   total_value: try cash.adding(holdingsValue).description,
+                                                   prices_stale: valuation.stale ? true : nil))
+    }
+
+    func portfolio(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let user = try await tokens.authenticate(request)
+        let (cash, holdings) = try await ledger.account(userID: user.id)
+        let valuation = await value(holdings, context: context)
+        let lines = try valuation.lines.map { line -> HoldingBody in
+            let marketValue = try line.price.total(quantity: line.holding.quantity)
+            return HoldingBody(symbol: line.holding.symbol, quantity: line.holding.quantity,
+                               avg_cost: try line.holding.costBasis.perShare(line.holding.quantity).fourDecimals,
+                               cost_basis: line.holding.costBasis.description, price: line.price.description,
+                               market_value: marketValue.description,
+                               unrealized_pl: try marketValue.subtracting(line.holding.costBasis).description)
+        }
+        return try JSONCoding.response(PortfolioBody(holdings: lines, cash: cash.description,
+                                                     total_value: try cash.adding(try valuation.holdingsValue()).description,
+                                                     prices_stale: valuation.stale ? true : nil))
+    }
+
+    /// Prices every holding concurrently; a holding whose price cannot be had uses the last one seen.
+    private func value(_ holdings: [Holding], context: RequestContext) async -> Valuation {
+        let prices = await withTaskGroup(of: (Int, Price?).self) { group in
+            for (index, holding) in holdings.enumerated() {
+                group.addTask {
+                    if case .success(let price) = await stock.price(holding.symbol, requestID: context.requestID) {
+                        return (index, price)
+                    }
+                    return (index, nil)
+                }
+            }
+            var prices = [Price?](repeating: nil, count: holdings.count)
+            for await (index, price) in group { prices[index] = price }
+            return prices
+        }
+        var stale = false
+        var lines: [Valuation.Line] = []
+        for (holding, fresh) in zip(holdings, prices) {
+            if let fresh {
+                lastPrices.remember(holding.symbol, fresh)
+                lines.append(.init(holding: holding, price: fresh))
+            } else {
+                stale = true
+                // Never priced at all is impossible (a buy recorded one); cost is the floor fallback.
+                let last = lastPrices.last(holding.symbol) ?? (try? holding.costBasis.perShare(holding.quantity)) ?? Price(minorUnits: 0)
+                lines.append(.init(holding: holding, price: last))
+            }
+        }
+        return Valuation(lines: lines, stale: stale)
+    }
+
+    func transactions(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let user = try await tokens.authenticate(request)
+        let limit = try Self.digits(request.queryParameter("limit"), name: "limit", range: 1...100) ?? 50
+        let before = try Self.digits(request.queryParameter("before"), name: "before", range: 1...Int(Int64.max))
+        let page = try await ledger.transactions(userID: user.id, limit: limit, before: before.map(Int64.init))
+        return try JSONCoding.response(TransactionsPage(transactions: page.items, next: page.next))
+    }
+
+    /// A query value of plain digits within `range`; `nil` when absent.
+    private static func digits(_ raw: Substring?, name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let raw else { return nil }
+        guard !raw.isEmpty, raw.utf8.count <= 18, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let value = Int(raw), range.contains(value)
+        else { throw HTTPError.invalidRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).") }
+        return value
+    }
+}
+
+/// Orders by side and outcome.
+enum TradeMetrics {
+    static func order(_ side: Order.Side, outcome: String) {
+        Counter(label: "orders_total", dimensions: [("side", side.rawValue), ("outcome", outcome)]).increment()
+    }
+}
