@@ -1,11 +1,71 @@
+import Foundation
+import HTTP
 import Logging
+import Routing
 import ServiceKit
+import Sockets
 
-/// The gateway service (port 5000).
+/// The gateway (port 5000): the one public port; routes by path prefix to auth, stock and trade,
+/// checks tokens first where needed, rate-limits per client, and aggregates health
+/// (API.md "Gateway").
 public enum GatewayService {
     /// Validates configuration and starts serving.
-    public static func start(environment: Environment, logger: Logger) async throws -> ServiceHost {
-        let common = try CommonConfig(environment: environment, defaultPort: 5000)
-        return try ServiceHost(config: common, logger: logger) { _ in }
+    public static func start(environment: Environment, logger: Logger, limits: HTTPLimits = HTTPLimits()) async throws
+        -> ServiceHost {
+        let config = try GatewayConfig(environment: environment)
+        if config.jwtSecretIsDevelopmentDefault {
+            logger.warning("JWT_SECRET is not set: using the development secret. Never run production like this.")
+        }
+        let group = try ServiceHost.makeEventLoops(config.common)
+        let tokens = await TokenService(secret: config.jwtSecret)
+        let timeout = config.upstreamTimeoutMs
+        let auth = ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group, tokens: tokens) {
+            $0 == "/auth/me"
+        }
+        let stock = ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group, tokens: tokens) { _ in false }
+        let trade = ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout, group: group, tokens: tokens) { _ in true }
+        let health = AggregateHealth(upstreams: [("auth", config.authURL), ("stock", config.stockURL), ("trade", config.tradeURL)],
+                                     group: group)
+        return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group,
+                               health: health.handle, routes: { router in
+            if config.rateLimitRPS > 0 {
+                router.add(RateLimitMiddleware(limiter: RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst)))
+            }
+            router.on("*", "/auth/**", auth.forward)
+            router.on("*", "/stocks", stock.forward)
+            router.on("*", "/stocks/**", stock.forward)
+            router.on("*", "/trade/**", trade.forward)
+        })
+    }
+}
+
+/// `GET /health` of the gateway: 200 when every upstream answers its own `/health` within 1 s,
+/// else 503 with the failing ones marked `down`.
+struct AggregateHealth: Sendable {
+    private let clients: [(name: String, client: HTTPClient)]
+
+    init(upstreams: [(String, ServiceURL)], group: EventLoopGroup) {
+        clients = upstreams.map { name, url in
+            (name, HTTPClient(configuration: .init(host: url.host, port: url.port, timeout: .seconds(1)), group: group))
+        }
+    }
+
+    func handle(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let states = await withTaskGroup(of: (String, Bool).self) { group in
+            for (name, client) in clients {
+                group.addTask {
+                    let response = try? await client.send(ClientRequest(method: "GET", target: "/health"))
+                    return (name, response?.status == 200)
+                }
+            }
+            var states: [String: Bool] = [:]
+            for await (name, up) in group { states[name] = up }
+            return states
+        }
+        let healthy = states.values.allSatisfy { $0 }
+        var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"services\":{"
+        body += clients.map { "\"\($0.name)\":\"\(states[$0.name] == true ? "ok" : "down")\"" }.joined(separator: ",")
+        body += "}}"
+        return HTTPResponse(status: healthy ? 200 : 503, contentType: JSONCoding.contentType, body: Array(body.utf8))
     }
 }

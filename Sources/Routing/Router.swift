@@ -9,7 +9,8 @@ public struct RouterBuilder {
     /// An empty builder.
     public init() {}
 
-    /// Adds a route. `pattern` is a path of literal segments and `{name}` parameters.
+    /// Adds a route. `pattern` is a path of literal segments and `{name}` parameters, optionally
+    /// ending in `**` (any rest of the path); `method` `*` matches every method.
     public mutating func on(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         let route = Route(method: method, pattern: pattern, handler: handler)
         precondition(!routes.contains { $0.method == method && $0.pattern == pattern }, "duplicate route \(method) \(pattern)")
@@ -33,6 +34,8 @@ struct Route: Sendable {
     enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
+        /// `**`, last only: zero or more remaining segments (a reverse proxy's prefix routes).
+        case rest
     }
 
     let method: String
@@ -45,6 +48,7 @@ struct Route: Sendable {
         self.pattern = pattern
         self.handler = handler
         segments = pattern.split(separator: "/").map { part in
+            if part == "**" { return .rest }
             if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
             return .literal(String(part))
         }
@@ -52,10 +56,15 @@ struct Route: Sendable {
 
     /// The parameters if `path` matches this route's shape, else `nil`.
     func match(_ parts: [Substring]) -> [String: String]? {
-        guard parts.count == segments.count else { return nil }
+        if segments.last == .rest {
+            guard parts.count >= segments.count - 1 else { return nil }
+        } else {
+            guard parts.count == segments.count else { return nil }
+        }
         var parameters: [String: String] = [:]
         for (segment, part) in zip(segments, parts) {
             switch segment {
+            case .rest: return parameters
             case .literal(let text): if part != text { return nil }
             case .parameter(let name):
                 guard let decoded = PercentDecoding.decode(part) else { return nil }
@@ -116,7 +125,7 @@ public struct Router: Sendable {
         var matchedPattern: String? = nil
         for route in routes {
             guard let parameters = route.match(parts) else { continue }
-            if route.method == request.method || (request.method == "HEAD" && route.method == "GET") {
+            if route.method == request.method || route.method == "*" || (request.method == "HEAD" && route.method == "GET") {
                 context.route = route.pattern
                 context.parameters = parameters
                 context.handler = route.handler

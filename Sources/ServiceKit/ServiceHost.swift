@@ -40,16 +40,17 @@ public final class ServiceHost: Sendable {
     /// Builds the router and starts serving at once.
     /// - Parameters:
     ///   - limits: overrides for tests (short timeouts); `MAX_BODY_BYTES` still applies.
+    ///   - health: replaces the plain `/health` (the gateway aggregates its upstreams').
     ///   - routes: adds the service's routes and middleware.
     ///   - onShutdown: runs after the server has drained (close databases, pools).
     public init(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(), group: EventLoopGroup? = nil,
-                routes: (inout RouterBuilder) -> Void, onShutdown: @escaping @Sendable () async -> Void = {}) throws {
+                health: Handler? = nil, routes: (inout RouterBuilder) -> Void, onShutdown: @escaping @Sendable () async -> Void = {}) throws {
         ServiceMetrics.bootstrap()
         var builder = RouterBuilder()
         builder.add(ObservabilityMiddleware(logger: logger))
-        builder.get("/health") { _, _ in
+        builder.get("/health", health ?? { _, _ in
             HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: Array(#"{"status":"ok"}"#.utf8))
-        }
+        })
         builder.get("/metrics") { _, _ in ServiceMetrics.render() }
         routes(&builder)
         let router = builder.build()

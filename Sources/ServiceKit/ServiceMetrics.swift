@@ -49,6 +49,33 @@ public enum ServiceMetrics {
         timer.recordInterval(duration)
     }
 
+    private static let namedHandles = Mutex<[String: CoreMetrics.Counter]>([:])
+    private static let namedTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+
+    /// A cached counter handle: creating one per use would take the registry's lock each time.
+    public static func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return namedHandles.withLock { cache in
+            if let found = cache[key] { return found }
+            bootstrap()
+            let made = CoreMetrics.Counter(label: label, dimensions: dimensions)
+            if cache.count < 10_000 { cache[key] = made }
+            return made
+        }
+    }
+
+    /// A cached timer (histogram) handle.
+    public static func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return namedTimers.withLock { cache in
+            if let found = cache[key] { return found }
+            bootstrap()
+            let made = CoreMetrics.Timer(label: label, dimensions: dimensions)
+            if cache.count < 10_000 { cache[key] = made }
+            return made
+        }
+    }
+
     /// The Prometheus text exposition of every metric.
     public static func render() -> HTTPResponse {
         var buffer: [UInt8] = []
