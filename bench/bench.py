@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""Benchmarks, run by hand (never by the test suite). Every mode measures our server and a
+reference in the same run and prints ratios, because these machines are noisy.
+
+  bench/bench.py server    # our /health vs nginx serving the same JSON: c1, c64, c256, c64 new-conn
+  bench/bench.py idle      # RSS of 10,000 idle connections and a request's latency meanwhile
+  bench/bench.py stock     # cached quote GET /stocks/AAPL vs /health on the same process
+  bench/bench.py auth      # logins/s and GET /auth/me requests/s
+  bench/bench.py trade     # durable buy orders/s at 1 and 16 users, portfolio reads/s
+  bench/bench.py gateway   # gateway vs nginx reverse proxy in front of the same services
+
+Servers are pinned to core 0 (one event loop), the load generator (wrk) to core 1.
+Needs: wrk and nginx (apt-get install wrk nginx-light), a release build (done here).
+"""
+import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+SERVER_CPU, LOAD_CPU = "0", "1"
+SECRET = "bench-secret-0123456789-0123456789-abcdef"
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=True, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def build():
+    print("building release...", flush=True)
+    subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return sh("swift build -c release --show-bin-path", cwd=ROOT).strip()
+
+
+def wait_http(url, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status in (200, 503):
+                    return
+        except Exception:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process and its threads, in seconds."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid, key="VmRSS"):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def tree_pids(pid):
+    pids = [pid]
+    for child in sh(f"pgrep -P {pid} || true").split():
+        pids += tree_pids(int(child))
+    return pids
+
+
+class Server:
+    def __init__(self, name, cmd, env=None, url=None):
+        self.name = name
+        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + cmd, env={**os.environ, **(env or {})},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        if url:
+            wait_http(url)
+
+    def pids(self):
+        return tree_pids(self.proc.pid)
+
+    def cpu(self):
+        return sum(cpu_seconds(p) for p in self.pids())
+
+    def rss(self, key="VmRSS"):
+        return sum(rss_kib(p, key) for p in self.pids())
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def wrk(url, conns, headers=(), script=None, duration=DURATION):
+    args = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{conns}", f"-d{duration}", "--latency"]
+    for h in headers:
+        args += ["-H", h]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run(args + [url], check=True, text=True, capture_output=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockerr = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "total": total, "p50": to_ms(lat.get("50")), "p99": to_ms(lat.get("99")),
+            "non2xx": int(errors.group(1)) if errors else 0, "sockerr": sockerr.group(1) if sockerr else ""}
+
+
+def to_ms(text):
+    if not text:
+        return float("nan")
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def measure(server, url, conns, **kw):
+    before = server.cpu()
+    result = wrk(url, conns, **kw)
+    result["cpu_us"] = (server.cpu() - before) / max(result["total"], 1) * 1e6
+    result["peak_rss_mib"] = server.rss("VmHWM") / 1024
+    return result
+
+
+def row(label, ours, ref):
+    def ratio(a, b):
+        return a / b if b else float("nan")
+    print(f"| {label} | {ours['rps']:,.0f} | {ref['rps']:,.0f} | {ratio(ours['rps'], ref['rps']):.2f} "
+          f"| {ours['p50']:.3f} / {ours['p99']:.3f} | {ref['p50']:.3f} / {ref['p99']:.3f} | {ratio(ours['p99'], ref['p99']):.2f} "
+          f"| {ours['cpu_us']:.1f} | {ref['cpu_us']:.1f} | {ratio(ours['cpu_us'], ref['cpu_us']):.2f} "
+          f"| {ours['non2xx']}{' ' + ours['sockerr'] if ours['sockerr'] else ''} |", flush=True)
+
+
+HEADER = ("| load | ours req/s | ref req/s | ratio | ours p50/p99 ms | ref p50/p99 ms | p99 ratio "
+          "| ours CPU µs/req | ref CPU µs/req | CPU ratio | our errors |\n|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def nginx(conf_body, port):
+    folder = tempfile.mkdtemp(prefix="bench-nginx-")
+    conf = os.path.join(folder, "nginx.conf")
+    open(conf, "w").write(f"""
+worker_processes 1; daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log crit;
+events {{ worker_connections 20000; }}
+http {{ access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
+  {conf_body}
+}}""")
+    return Server("nginx", ["nginx", "-c", conf, "-p", folder], url=None), folder
+
+
+def mode_server(bin_dir):
+    data = tempfile.mkdtemp(prefix="bench-")
+    ours = Server("stock", [f"{bin_dir}/stock"], {"PORT": "5802", "EVENT_LOOPS": "1", "LOG_LEVEL": "warning",
+                                                "DATABASE_PATH": f"{data}/stock.sqlite"}, "http://127.0.0.1:5802/health")
+    ref, _ = nginx("""server { listen 127.0.0.1:5803 reuseport backlog=4096;
+      location = /health { default_type application/json; return 200 '{"status":"ok"}'; } }""", 5803)
+    wait_http("http://127.0.0.1:5803/health")
+    time.sleep(0.5)
+    print(f"idle RSS: ours {ours.rss() / 1024:.1f} MiB, nginx {ref.rss() / 1024:.1f} MiB\n")
+    print(HEADER)
+    try:
+        for label, conns, headers in [("c1 keep-alive", 1, ()), ("c64 keep-alive", 64, ()), ("c256 keep-alive", 256, ()),
+                                      ("c64 new connection per request", 64, ("Connection: close",))]:
+            a = measure(ours, "http://127.0.0.1:5802/health", conns, headers=headers)
+            b = measure(ref, "http://127.0.0.1:5803/health", conns, headers=headers)
+            row(label, a, b)
+        print(f"\npeak RSS: ours {ours.rss('VmHWM') / 1024:.1f} MiB, nginx {ref.rss('VmHWM') / 1024:.1f} MiB")
+    finally:
+        ours.stop(), ref.stop()
+
+
+def mode_idle(bin_dir):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    data = tempfile.mkdtemp(prefix="bench-")
+    ours = Server("stock", [f"{bin_dir}/stock"], {"PORT": "5802", "EVENT_LOOPS": "1", "LOG_LEVEL": "warning",
+                                                "DATABASE_PATH": f"{data}/stock.sqlite"}, "http://127.0.0.1:5802/health")
+    try:
+        time.sleep(0.5)
+        before = ours.rss()
+        socks = []
+        for _ in range(10_000):
+            s = socket.create_connection(("127.0.0.1", 5802))
+            socks.append(s)
+        time.sleep(1.0)
+        after = ours.rss()
+        t = time.perf_counter()
+        with urllib.request.urlopen("http://127.0.0.1:5802/stocks/AAPL", timeout=5) as r:
+            r.read()
+        latency = (time.perf_counter() - t) * 1000
+        print(f"10,000 idle connections: RSS {before / 1024:.1f} → {after / 1024:.1f} MiB "
+              f"(+{(after - before) / 1024:.1f} MiB, {(after - before) * 1024 / 10000:.0f} bytes each); "
+              f"a request meanwhile took {latency:.2f} ms")
+        for s in socks:
+            s.close()
+    finally:
+        ours.stop()
+
+
+def token_for(user_id=1, name="bench"):
+    import base64, hashlib, hmac
+    b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+    now = int(time.time())
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps({"sub": str(user_id), "name": name, "iat": now, "exp": now + 3600, "iss": "auth"}).encode())
+    sig = b64(hmac.new(SECRET.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest())
+    return f"{head}.{body}.{sig}"
+
+
+def mode_stock(bin_dir):
+    data = tempfile.mkdtemp(prefix="bench-")
+    ours = Server("stock", [f"{bin_dir}/stock"], {"PORT": "5802", "EVENT_LOOPS": "1", "LOG_LEVEL": "warning",
+                                                "DATABASE_PATH": f"{data}/stock.sqlite"}, "http://127.0.0.1:5802/health")
+    print(HEADER.replace("ref", "/health"))
+    try:
+        for conns in (1, 64):
+            a = measure(ours, "http://127.0.0.1:5802/stocks/AAPL", conns)
+            b = measure(ours, "http://127.0.0.1:5802/health", conns)
+            row(f"c{conns} GET /stocks/AAPL vs /health (simulated)", a, b)
+    finally:
+        ours.stop()
+
+
+def post_script(path, body, extra=""):
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(f"""wrk.method = "POST"\nwrk.body = '{body}'\nwrk.headers["Content-Type"] = "application/json"\n{extra}""")
+    script.close()
+    return script.name
+
+
+def mode_auth(bin_dir):
+    data = tempfile.mkdtemp(prefix="bench-")
+    ours = Server("auth", [f"{bin_dir}/auth"], {"PORT": "5801", "LOG_LEVEL": "warning", "JWT_SECRET": SECRET,
+                                              "DATABASE_PATH": f"{data}/auth.sqlite"}, "http://127.0.0.1:5801/health")
+    try:
+        req = urllib.request.Request("http://127.0.0.1:5801/auth/register", method="POST",
+                                     data=b'{"username":"bench","password":"benchpass1"}')
+        urllib.request.urlopen(req).read()
+        login = post_script("/auth/login", '{"username":"bench","password":"benchpass1"}')
+        a = measure(ours, "http://127.0.0.1:5801/auth/login", 4, script=login)
+        print(f"logins (scrypt N=2^15, r=8, p=3; 4 connections): {a['rps']:.1f}/s, p50 {a['p50']:.1f} ms, p99 {a['p99']:.1f} ms")
+        token = json.loads(urllib.request.urlopen(urllib.request.Request(
+            "http://127.0.0.1:5801/auth/login", method="POST", data=b'{"username":"bench","password":"benchpass1"}')).read())["access_token"]
+        b = measure(ours, "http://127.0.0.1:5801/auth/me", 64, headers=(f"Authorization: Bearer {token}",))
+        c = measure(ours, "http://127.0.0.1:5801/health", 64)
+        print(f"GET /auth/me (64 connections): {b['rps']:,.0f}/s, p99 {b['p99']:.2f} ms, {b['cpu_us']:.1f} µs CPU; "
+              f"/health on the same process: {c['rps']:,.0f}/s")
+    finally:
+        ours.stop()
+
+
+def mode_trade(bin_dir):
+    data = tempfile.mkdtemp(prefix="bench-")
+    stock = Server("stock", [f"{bin_dir}/stock"], {"PORT": "5802", "LOG_LEVEL": "warning",
+                                                 "DATABASE_PATH": f"{data}/stock.sqlite"}, "http://127.0.0.1:5802/health")
+    trade = Server("trade", [f"{bin_dir}/trade"], {"PORT": "5803", "LOG_LEVEL": "warning", "JWT_SECRET": SECRET,
+                                                 "STOCK_URL": "http://127.0.0.1:5802", "INITIAL_CASH": "1000000000.00",
+                                                 "DATABASE_PATH": f"{data}/trade.sqlite"}, "http://127.0.0.1:5803/health")
+    try:
+        buy = post_script("/trade/buy", '{"symbol":"KO","quantity":1}')
+        multi = post_script("/trade/buy", '{"symbol":"KO","quantity":1}', extra=f"""
+tokens = {{{",".join('"' + token_for(i, f"u{i}") + '"' for i in range(1, 17))}}}
+counter = 0
+setup = function(thread) end
+init = function(args) end
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, {{["Authorization"] = "Bearer " .. tokens[(counter % 16) + 1]}})
+end""")
+        one = measure(trade, "http://127.0.0.1:5803/trade/buy", 1, script=buy, headers=(f"Authorization: Bearer {token_for(100)}",))
+        many = measure(trade, "http://127.0.0.1:5803/trade/buy", 16, script=multi)
+        reads = measure(trade, "http://127.0.0.1:5803/trade/portfolio", 16, headers=(f"Authorization: Bearer {token_for(1)}",))
+        for label, r in [("1 user, 1 connection", one), ("16 users, 16 connections", many)]:
+            print(f"buy orders, {label}: {r['rps']:,.0f}/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, non-2xx {r['non2xx']}")
+        print(f"portfolio reads, 16 connections: {reads['rps']:,.0f}/s, p99 {reads['p99']:.2f} ms")
+    finally:
+        trade.stop(), stock.stop()
+
+
+def mode_gateway(bin_dir):
+    data = tempfile.mkdtemp(prefix="bench-")
+    env = {"LOG_LEVEL": "warning", "JWT_SECRET": SECRET}
+    # Services get no pinning from us here: they stand behind both proxies alike.
+    auth = Server("auth", [f"{bin_dir}/auth"], {**env, "PORT": "5811", "DATABASE_PATH": f"{data}/auth.sqlite"},
+                  "http://127.0.0.1:5811/health")
+    stock = Server("stock", [f"{bin_dir}/stock"], {**env, "PORT": "5812", "DATABASE_PATH": f"{data}/stock.sqlite"},
+                   "http://127.0.0.1:5812/health")
+    gateway = Server("gateway", [f"{bin_dir}/gateway"], {**env, "PORT": "5810", "EVENT_LOOPS": "1", "RATE_LIMIT_RPS": "0",
+                                                       "AUTH_URL": "http://127.0.0.1:5811", "STOCK_URL": "http://127.0.0.1:5812",
+                                                       "TRADE_URL": "http://127.0.0.1:5813"}, "http://127.0.0.1:5810/health")
+    ref, _ = nginx("""upstream auth { server 127.0.0.1:5811; keepalive 512; }
+      upstream stock { server 127.0.0.1:5812; keepalive 512; }
+      server { listen 127.0.0.1:5820 reuseport backlog=4096;
+        location /auth/ { proxy_pass http://auth; proxy_http_version 1.1; proxy_set_header Connection ""; }
+        location /stocks { proxy_pass http://stock; proxy_http_version 1.1; proxy_set_header Connection ""; } }""", 5820)
+    wait_http("http://127.0.0.1:5820/stocks/AAPL")
+    try:
+        urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:5811/auth/register", method="POST",
+                               data=b'{"username":"bench","password":"benchpass1"}')).read()
+        token = json.loads(urllib.request.urlopen(urllib.request.Request(
+            "http://127.0.0.1:5811/auth/login", method="POST", data=b'{"username":"bench","password":"benchpass1"}')).read())["access_token"]
+        print(HEADER.replace("ref", "nginx"))
+        for path, headers in [("/stocks/AAPL", ()), ("/auth/me", (f"Authorization: Bearer {token}",))]:
+            for conns in (1, 64, 256):
+                a = measure(gateway, f"http://127.0.0.1:5810{path}", conns, headers=headers)
+                b = measure(ref, f"http://127.0.0.1:5820{path}", conns, headers=headers)
+                row(f"{path} c{conns}", a, b)
+    finally:
+        gateway.stop(), ref.stop(), auth.stop(), stock.stop()
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else "server"
+    for tool in ("wrk", "nginx", "taskset"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is missing: apt-get install -y wrk nginx-light util-linux")
+    bin_dir = build()
+    print(f"# {mode} — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, duration {DURATION}\n")
+    {"server": mode_server, "idle": mode_idle, "stock": mode_stock, "auth": mode_auth,
+     "trade": mode_trade, "gateway": mode_gateway}[mode](bin_dir)
