@@ -215,6 +215,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     /// Writes queued output; called once per loop iteration for dirty connections, and when the
     /// socket becomes writable again.
     func flush() {
+        guard state != .closed else { return }
         while outputStart < output.count {
             let written = output.withUnsafeBytes { raw in
                 send(fd, raw.baseAddress! + outputStart, raw.count - outputStart, Int32(MSG_NOSIGNAL))
@@ -316,6 +317,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     func close() {
         guard state != .closed else { return }
         state = .closed
+        watchingWrite = false
         owner.loop.deregister(fd)
         Glibc.close(fd)
         input = []

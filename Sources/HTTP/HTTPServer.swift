@@ -103,14 +103,25 @@ public final class HTTPServer: Sendable {
     public func shutdown() async {
         guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return }
         let serverLoops = loops.withLock { $0 }
-        for serverLoop in serverLoops { serverLoop.loop.execute { serverLoop.beginDrain() } }
+        let drained = Atomic<Int>(0)
+        for serverLoop in serverLoops {
+            serverLoop.loop.execute {
+                serverLoop.beginDrain()
+                drained.add(1, ordering: .relaxed)
+            }
+        }
+        // Close the listener as soon as no loop watches it, so new connects are refused rather
+        // than left in the backlog, unserved, until the drain ends.
         let deadline = ContinuousClock.now + drainTimeout
+        while drained.load(ordering: .relaxed) < serverLoops.count && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        close(listenerFD)
         while openConnections.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for serverLoop in serverLoops { serverLoop.loop.execute { serverLoop.closeAll() } }
         await group.shutdown()
-        close(listenerFD)
         loops.withLock { $0.removeAll() }
     }
 }

@@ -178,9 +178,11 @@ enum RequestHeadParser {
             framing = .length(length)
         }
         let persistent = versionMinor == 1 ? !close : (keepAlive && !close)
+        // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request (a 1.0
+        // client cannot parse an interim response).
         return .success(RequestHead(method: method, target: target, versionMinor: versionMinor, headers: headers,
                                     framing: framing, keepAlive: persistent,
-                                    expectsContinue: expectsContinue && framing != .none))
+                                    expectsContinue: expectsContinue && framing != .none && versionMinor == 1))
     }
 
     /// `1*DIGIT` with an overflow check; `nil` for anything else (signs, spaces, empty).

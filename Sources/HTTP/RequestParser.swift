@@ -41,11 +41,21 @@ public struct RequestParser {
     public mutating func parse(_ bytes: UnsafeRawBufferPointer, peer: String) -> (event: Event, consumed: Int) {
         switch state {
         case .head(let resumeAt):
-            var skipped = 0
             if resumeAt == 0 {
                 // RFC 9112 §2.2: ignore empty lines before the request line.
+                var skipped = 0
                 while skipped + 1 < bytes.count, bytes[skipped] == 0x0D, bytes[skipped + 1] == 0x0A { skipped += 2 }
-                if skipped > 0 { return (.needMore, skipped) }
+                if skipped > 0 {
+                    // Parse what follows now: `needMore` promises everything usable was consumed,
+                    // and a caller waits for new bytes before calling again (a request that came
+                    // in the same read as the CRLF would otherwise sit until the header timeout).
+                    let rest = parse(UnsafeRawBufferPointer(rebasing: bytes[skipped...]), peer: peer)
+                    return (rest.event, skipped + rest.consumed)
+                }
+                // A lone CR may be the first half of an empty line split across reads: wait for
+                // its LF without recording a resume point, or the CRLF would later be scanned as
+                // the end of the request line (a 400 that depends on where TCP cut the stream).
+                if bytes.count == 1 && bytes[0] == 0x0D { return (.needMore, 0) }
             }
             switch RequestHeadParser.scan(bytes, from: resumeAt, limits: limits) {
             case .failure(let error):

@@ -96,7 +96,8 @@ import Testing
         let elapsed = ContinuousClock.now - started
         #expect(Expected(result.map { _ in 0 }) == .unavailable)
         #expect(elapsed >= .milliseconds(250))
-        #expect(elapsed < .milliseconds(1_500))
+        // Generous: CI runs tests in parallel on 2 cores; the fake would hang forever.
+        #expect(elapsed < .seconds(5))
         #expect(fake.requests.count == 1)  // the request did arrive: this is a read timeout, not a refusal
     }
 
@@ -112,12 +113,13 @@ import Testing
     @Test func refusedConnectionIsUnavailable() async throws {
         let port = try FakeProvider.closedPort()
         let provider = AlphaVantageClient(
-            baseURL: "http://127.0.0.1:\(port)/query", apiKey: Self.key, timeoutMs: 2_000, curl: CurlClient())
+            baseURL: "http://127.0.0.1:\(port)/query", apiKey: Self.key, timeoutMs: 20_000, curl: CurlClient())
         let started = ContinuousClock.now
         await #expect(throws: ProviderError.unavailable("provider unreachable")) {
             try await provider.quote(symbol: "IBM")
         }
-        #expect(ContinuousClock.now - started < .seconds(1))
+        // Far below the 20 s timeout: a refusal is reported, not waited out.
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func repeatedCallsReuseConnections() async throws {

@@ -1,9 +1,8 @@
 #ifndef CSOCKETS_H
 #define CSOCKETS_H
 // Linux-only calls that Swift's Glibc module does not export (epoll, eventfd, accept4, prctl).
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+// No feature macros here: a header that defines _GNU_SOURCE before system headers makes its
+// fd_set differ from Glibc's module, and clang then rejects the mix depending on build order.
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -19,7 +18,7 @@ static inline int csockets_epoll_ctl(int epfd, int op, int fd, unsigned int even
     return epoll_ctl(epfd, op, fd, &event);
 }
 static inline int csockets_set_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
-static inline int csockets_accept(int fd, struct sockaddr *addr, socklen_t *len) {
-    return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-}
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (defined in CSockets.c, which needs _GNU_SOURCE).
+int csockets_accept(int fd, struct sockaddr *addr, socklen_t *len);
 #endif

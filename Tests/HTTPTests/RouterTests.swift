@@ -1,0 +1,144 @@
+import Foundation
+import Synchronization
+import Testing
+import HTTP
+import Routing
+
+/// The router in process: no sockets, requests built by hand.
+@Suite("Router")
+struct RouterTests {
+    struct Teapot: Error {}
+
+    static func router(middleware: [any Middleware] = []) -> Router {
+        var builder = RouterBuilder()
+        for item in middleware { builder.add(item) }
+        builder.get("/stocks") { _, _ in HTTPResponse(status: 200, body: Array("list".utf8)) }
+        builder.get("/stocks/{symbol}") { _, context in
+            HTTPResponse(status: 200, body: Array("symbol=\(context.parameter("symbol")) route=\(context.route ?? "-")".utf8))
+        }
+        builder.get("/stocks/{symbol}/history") { _, context in
+            HTTPResponse(status: 200, body: Array("history=\(context.parameter("symbol"))".utf8))
+        }
+        builder.post("/trade/buy") { request, _ in HTTPResponse(status: 201, body: request.body) }
+        builder.on("DELETE", "/trade/buy") { _, _ in HTTPResponse(status: 204) }
+        builder.get("/fail/http") { _, _ in
+            throw HTTPError(422, type: "/problems/insufficient-funds", title: "Insufficient funds", detail: "Need more cash.",
+                            headers: ["X-Hint": "deposit"])
+        }
+        builder.get("/fail/other") { _, _ in throw Teapot() }
+        return builder.build()
+    }
+
+    static func problem(_ response: HTTPResponse) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    }
+
+    static let parameterRows: [(target: String, body: String, why: String)] = [
+        ("/stocks/AAPL", "symbol=AAPL route=/stocks/{symbol}", "a parameter segment binds its text"),
+        ("/stocks/BRK.B?x=1", "symbol=BRK.B route=/stocks/{symbol}", "the query is not part of the path"),
+        ("/stocks/caf%C3%A9", "symbol=caf\u{e9} route=/stocks/{symbol}", "percent-encoded UTF-8 is decoded"),
+        ("/stocks/a%2Fb", "symbol=a/b route=/stocks/{symbol}", "an encoded slash stays inside the segment"),
+        ("/stocks/a%20b", "symbol=a b route=/stocks/{symbol}", "an encoded space"),
+        ("/stocks/a+b", "symbol=a+b route=/stocks/{symbol}", "plus is not a space in a path"),
+        ("/stocks/MSFT/history", "history=MSFT", "the longer pattern matches by segment count"),
+    ]
+
+    @Test("binds and percent-decodes path parameters", arguments: parameterRows)
+    func parameters(target: String, body: String, why: String) async {
+        let response = await Self.router().respond(HTTPRequest(method: "GET", target: target))
+        #expect(response.status == 200, "\(why)")
+        #expect(String(decoding: response.body, as: UTF8.self) == body, "\(why)")
+    }
+
+    @Test("answers 404 problem+json for an unknown path or a malformed escape",
+          arguments: ["/nope", "/stocks/AAPL/history/extra", "/stocks/%zz", "/stocks/%C3", "/Stocks"])
+    func notFound(target: String) async throws {
+        let response = await Self.router().respond(HTTPRequest(method: "GET", target: target))
+        #expect(response.status == 404)
+        #expect(response.headers["Content-Type"] == "application/problem+json")
+        let problem = try Self.problem(response)
+        #expect(problem["status"] as? Int == 404)
+        #expect(problem["type"] as? String == "/problems/not-found")
+        #expect(problem["title"] as? String != nil && problem["detail"] as? String != nil)
+    }
+
+    @Test("answers 405 with Allow listing the path's methods")
+    func methodNotAllowed() async throws {
+        let wrongMethod = await Self.router().respond(HTTPRequest(method: "PUT", target: "/trade/buy"))
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["Allow"] == "POST, DELETE")
+        #expect(try Self.problem(wrongMethod)["status"] as? Int == 405)
+        let getOnly = await Self.router().respond(HTTPRequest(method: "POST", target: "/stocks"))
+        #expect(getOnly.status == 405)
+        #expect(getOnly.headers["Allow"] == "GET, HEAD", "a GET route also answers HEAD")
+    }
+
+    @Test("answers HEAD with the GET route")
+    func headFallsBackToGet() async {
+        let response = await Self.router().respond(HTTPRequest(method: "HEAD", target: "/stocks"))
+        #expect(response.status == 200)
+        #expect(response.body == Array("list".utf8), "the server, not the router, drops a HEAD body")
+    }
+
+    @Test("runs middleware in the order added, outermost first, and around 404s too")
+    func middlewareOrder() async {
+        let log = Mutex<[String]>([])
+        func tracer(_ name: String) -> ClosureMiddleware {
+            ClosureMiddleware { request, context, next in
+                log.withLock { $0.append("\(name) in") }
+                var response = try await next(request, context)
+                log.withLock { $0.append("\(name) out") }
+                response.headers.add("X-Trace", name)
+                return response
+            }
+        }
+        let router = Self.router(middleware: [tracer("outer"), tracer("inner")])
+        let response = await router.respond(HTTPRequest(method: "GET", target: "/stocks"))
+        #expect(log.withLock { $0 } == ["outer in", "inner in", "inner out", "outer out"])
+        #expect(response.headers.values("X-Trace") == ["inner", "outer"])
+        let missing = await router.respond(HTTPRequest(method: "GET", target: "/missing"))
+        #expect(missing.status == 404)
+        #expect(missing.headers.values("X-Trace") == ["inner", "outer"], "404s pass through the middleware")
+    }
+
+    @Test("lets middleware answer early without calling the handler")
+    func middlewareShortCircuit() async {
+        let reached = Mutex(false)
+        var builder = RouterBuilder()
+        builder.add(ClosureMiddleware { _, _, _ in HTTPResponse(status: 401) })
+        builder.get("/x") { _, _ in reached.withLock { $0 = true }; return HTTPResponse(status: 200) }
+        let response = await builder.build().respond(HTTPRequest(method: "GET", target: "/x"))
+        #expect(response.status == 401)
+        #expect(reached.withLock { $0 } == false)
+    }
+
+    @Test("renders a thrown HTTPError as its problem, with its headers")
+    func thrownHTTPError() async throws {
+        let response = await Self.router().respond(HTTPRequest(method: "GET", target: "/fail/http"))
+        #expect(response.status == 422)
+        #expect(response.headers["X-Hint"] == "deposit")
+        let problem = try Self.problem(response)
+        #expect(problem["type"] as? String == "/problems/insufficient-funds")
+        #expect(problem["status"] as? Int == 422)
+        #expect(problem["detail"] as? String == "Need more cash.")
+    }
+
+    @Test("renders any other error as a generic 500 that names no cause")
+    func otherError() async throws {
+        let response = await Self.router().respond(HTTPRequest(method: "GET", target: "/fail/other"))
+        #expect(response.status == 500)
+        let problem = try Self.problem(response)
+        #expect(problem["type"] as? String == "/problems/internal-error")
+        #expect(!String(decoding: response.body, as: UTF8.self).contains("Teapot"))
+    }
+
+    @Test("renders an error thrown by middleware as a problem too")
+    func middlewareThrows() async {
+        var builder = RouterBuilder()
+        builder.add(ClosureMiddleware { _, _, _ in throw HTTPError.unauthorized("no token") })
+        builder.get("/x") { _, _ in HTTPResponse(status: 200) }
+        let response = await builder.build().respond(HTTPRequest(method: "GET", target: "/x"))
+        #expect(response.status == 401)
+        #expect(response.headers["WWW-Authenticate"] == "Bearer")
+    }
+}
