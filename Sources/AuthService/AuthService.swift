@@ -15,7 +15,9 @@ public enum AuthService {
         }
         let store = try UserStore(path: config.databasePath)
         let tokens = await TokenService(secret: config.jwtSecret)
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Bounded: each hash holds 128 × r × N bytes (32 MiB at the default cost), and a container's
+        // core count can be far above what its memory limit allows (PITFALLS.md).
+        let cores = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let handlers = AuthHandlers(config: config, store: store, tokens: tokens,
                                     hasher: try PasswordHasher(logN: config.scryptLogN, threads: cores),
                                     limiter: LoginLimiter(maxFailures: config.loginMaxFailures,
