@@ -12,7 +12,7 @@ reference in the same run and prints ratios, because these machines are noisy.
 Servers are pinned to core 0 (one event loop), the load generator (wrk) to core 1.
 Needs: wrk and nginx (apt-get install wrk nginx-light), a release build (done here).
 """
-import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
@@ -35,8 +35,12 @@ def wait_http(url, timeout=30):
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status in (200, 503):
+                if r.status == 200:
                     return
+        except urllib.error.HTTPError as error:
+            if error.code == 503:  # the gateway's degraded health still means it serves
+                return
+            time.sleep(0.1)
         except Exception:
             time.sleep(0.1)
     raise SystemExit(f"{url} did not answer")
@@ -67,8 +71,11 @@ class Server:
         self.name = name
         self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + cmd, env={**os.environ, **(env or {})},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        STARTED.append(self)
         if url:
             wait_http(url)
+        if self.proc.poll() is not None:
+            raise SystemExit(f"{name} exited at start (is its port taken by a leftover process?)")
 
     def pids(self):
         return tree_pids(self.proc.pid)
@@ -80,6 +87,8 @@ class Server:
         return sum(rss_kib(p, key) for p in self.pids())
 
     def stop(self):
+        if self.proc.poll() is not None:
+            return
         os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(15)
@@ -151,7 +160,8 @@ def mode_server(bin_dir):
       location = /health { default_type application/json; return 200 '{"status":"ok"}'; } }""", 5803)
     wait_http("http://127.0.0.1:5803/health")
     time.sleep(0.5)
-    print(f"idle RSS: ours {ours.rss() / 1024:.1f} MiB, nginx {ref.rss() / 1024:.1f} MiB\n")
+    print(f"idle RSS: ours {ours.rss() / 1024:.1f} MiB (private/anonymous {ours.rss('RssAnon') / 1024:.1f} MiB), "
+          f"nginx master+worker {ref.rss() / 1024:.1f} MiB (anonymous {ref.rss('RssAnon') / 1024:.1f} MiB)\n")
     print(HEADER)
     try:
         for label, conns, headers in [("c1 keep-alive", 1, ()), ("c64 keep-alive", 64, ()), ("c256 keep-alive", 256, ()),
@@ -159,7 +169,8 @@ def mode_server(bin_dir):
             a = measure(ours, "http://127.0.0.1:5802/health", conns, headers=headers)
             b = measure(ref, "http://127.0.0.1:5803/health", conns, headers=headers)
             row(label, a, b)
-        print(f"\npeak RSS: ours {ours.rss('VmHWM') / 1024:.1f} MiB, nginx {ref.rss('VmHWM') / 1024:.1f} MiB")
+        print(f"\npeak RSS: ours {ours.rss('VmHWM') / 1024:.1f} MiB, nginx {ref.rss('VmHWM') / 1024:.1f} MiB; "
+              f"anonymous now: ours {ours.rss('RssAnon') / 1024:.1f} MiB, nginx {ref.rss('RssAnon') / 1024:.1f} MiB")
     finally:
         ours.stop(), ref.stop()
 
@@ -305,6 +316,16 @@ def mode_gateway(bin_dir):
         gateway.stop(), ref.stop(), auth.stop(), stock.stop()
 
 
+def stop_all_started():
+    for server in list(STARTED):
+        try:
+            server.stop()
+        except Exception:
+            pass
+
+
+STARTED = []
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "server"
     for tool in ("wrk", "nginx", "taskset"):
@@ -312,5 +333,8 @@ if __name__ == "__main__":
             raise SystemExit(f"{tool} is missing: apt-get install -y wrk nginx-light util-linux")
     bin_dir = build()
     print(f"# {mode} — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, duration {DURATION}\n")
-    {"server": mode_server, "idle": mode_idle, "stock": mode_stock, "auth": mode_auth,
-     "trade": mode_trade, "gateway": mode_gateway}[mode](bin_dir)
+    try:
+        {"server": mode_server, "idle": mode_idle, "stock": mode_stock, "auth": mode_auth,
+         "trade": mode_trade, "gateway": mode_gateway}[mode](bin_dir)
+    finally:
+        stop_all_started()  # also after a failed start: no process outlives the benchmark

@@ -2,6 +2,8 @@ import HTTP
 import Routing
 import ServiceKit
 import Sockets
+import Metrics
+import Synchronization
 
 /// Forwards requests to one upstream service unchanged (method, path, query, body), minus the
 /// hop-by-hop fields (RFC 9110 §7.6.1) both ways, with `X-Forwarded-For`/`-Proto` and
@@ -9,6 +11,7 @@ import Sockets
 struct ReverseProxy: Sendable {
     let name: String
     let client: HTTPClient
+    let metrics: UpstreamMetrics
     let tokens: TokenService
     /// Paths whose token the gateway checks itself before forwarding (401 without a round trip).
     let requiresToken: @Sendable (Substring) -> Bool
@@ -16,6 +19,7 @@ struct ReverseProxy: Sendable {
     init(name: String, url: ServiceURL, timeoutMs: Int, group: EventLoopGroup, tokens: TokenService,
          requiresToken: @escaping @Sendable (Substring) -> Bool) {
         self.name = name
+        metrics = UpstreamMetrics(upstream: name)
         client = HTTPClient(configuration: .init(host: url.host, port: url.port, timeout: .milliseconds(timeoutMs)),
                             group: group)
         self.tokens = tokens
@@ -25,14 +29,11 @@ struct ReverseProxy: Sendable {
     func forward(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         if requiresToken(request.path) { _ = try await tokens.authenticate(request) }
         var headers = request.headers
-        Self.removeHopByHop(&headers)
         // We are the edge: whatever the client claims about forwarding is dropped (API.md).
-        headers.remove("X-Forwarded-For")
-        headers.remove("X-Forwarded-Proto")
-        headers.remove("Forwarded")
+        Self.removeHopByHop(&headers, alsoRemoving: Self.clientForwardingFields)
         headers.add("X-Forwarded-For", request.peer)
         headers.add("X-Forwarded-Proto", "http")
-        headers.set("X-Request-ID", context.requestID)
+        headers.add("X-Request-ID", context.requestID)
         let upstreamRequest = ClientRequest(method: request.method, target: request.target, headers: headers, body: request.body)
         let start = ContinuousClock.now
         let response: ClientResponse
@@ -44,24 +45,37 @@ struct ReverseProxy: Sendable {
         }
         record(status: response.status, since: start)
         var responseHeaders = response.headers
-        Self.removeHopByHop(&responseHeaders)
-        responseHeaders.remove("Content-Length")
-        responseHeaders.remove("Date")
-        responseHeaders.remove("X-Request-ID")
+        Self.removeHopByHop(&responseHeaders, alsoRemoving: Self.upstreamFramingFields)
         return HTTPResponse(status: response.status, headers: responseHeaders, body: response.body)
     }
 
     private func record(status: Int, since start: ContinuousClock.Instant) {
-        ServiceMetrics.counter("upstream_requests_total", [("upstream", name), ("status", String(status))]).increment()
-        ServiceMetrics.timer("upstream_request_duration_seconds", [("upstream", name)]).recordInterval(.now - start)
+        metrics.requests(status: status).increment()
+        metrics.duration.recordInterval(.now - start)
     }
 
-    /// `Connection` and every field it names, plus the fixed hop-by-hop list.
-    static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        let named = headers.values("Connection").flatMap { $0.split(separator: ",").map { String($0.trimmingSpaces) } }
-        for name in named where !name.isEmpty { headers.remove(name) }
-        for name in ["Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade"] {
-            headers.remove(name)
+    /// Hop-by-hop fields (RFC 9110 §7.6.1), lower-case.
+    static let hopByHopFields: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
+                                              "transfer-encoding", "upgrade"]
+    /// Forwarding claims a client may not make to us: we are the edge.
+    static let clientForwardingFields: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id"]
+    /// Fields of an upstream response that our server sets itself.
+    static let upstreamFramingFields: Set<String> = ["content-length", "date", "x-request-id"]
+
+    /// `Connection` and every field it names, the fixed hop-by-hop list and `alsoRemoving`, in
+    /// one pass over the fields.
+    static func removeHopByHop(_ headers: inout HTTPHeaders, alsoRemoving extra: Set<String> = []) {
+        var named: Set<String> = []
+        for field in headers where field.name.utf8.count == 10 && HTTPHeaders.equalsIgnoringCase(field.name, "connection") {
+            for token in field.value.split(separator: ",") where !token.trimmingSpaces.isEmpty {
+                named.insert(token.trimmingSpaces.lowercased())
+            }
+        }
+        headers.removeAll { field in
+            // Field names are short ASCII; lowercasing only names of plausible length keeps this cheap.
+            guard field.name.utf8.count <= 17 || !named.isEmpty else { return false }
+            let lower = field.name.lowercased()
+            return hopByHopFields.contains(lower) || extra.contains(lower) || named.contains(lower)
         }
     }
 
@@ -73,5 +87,27 @@ struct ReverseProxy: Sendable {
     static func gatewayTimeout(_ upstream: String) -> HTTPError {
         HTTPError(504, type: "/problems/gateway-timeout", title: "Gateway timeout",
                   detail: "The \(upstream) service did not answer in time.")
+    }
+}
+
+/// `upstream_requests_total{upstream,status}` and `upstream_request_duration_seconds{upstream}`,
+/// with handles made once per status instead of per request.
+final class UpstreamMetrics: Sendable {
+    private let upstream: String
+    private let byStatus = Mutex<[Int: Counter]>([:])
+    let duration: Timer
+
+    init(upstream: String) {
+        self.upstream = upstream
+        duration = ServiceMetrics.timer("upstream_request_duration_seconds", [("upstream", upstream)])
+    }
+
+    func requests(status: Int) -> Counter {
+        byStatus.withLock { cache in
+            if let counter = cache[status] { return counter }
+            let counter = ServiceMetrics.counter("upstream_requests_total", [("upstream", upstream), ("status", String(status))])
+            cache[status] = counter
+            return counter
+        }
     }
 }

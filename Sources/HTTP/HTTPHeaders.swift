@@ -71,6 +71,27 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         return false
     }
 
+    /// ASCII case-insensitive comparison of two strings. Checked on every field of every request
+    /// (framing, hop-by-hop filtering), so lengths are compared first: most comparisons end there.
+    @inlinable
+    public static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                for index in 0..<left.count {
+                    let x = left[index]
+                    let y = right[index]
+                    if x == y { continue }
+                    let lower = x | 0x20
+                    if lower != y | 0x20 || lower < 0x61 || lower > 0x7A { return false }
+                }
+                return true
+            }
+        }
+    }
+
     /// ASCII case-insensitive comparison without allocating lower-cased copies.
     public static func equalsIgnoringCase<A: StringProtocol, B: StringProtocol>(_ a: A, _ b: B) -> Bool {
         var left = a.utf8.makeIterator()

@@ -122,8 +122,11 @@ struct ResponseParser {
             var lineEnd = colon
             while lineEnd < bytes.count, bytes[lineEnd] != 0x0D { lineEnd += 1 }
             let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<colon]), as: UTF8.self)
-            let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)..<lineEnd]), as: UTF8.self)
-                .trimmingSpaces
+            var valueStart = colon + 1
+            var valueEnd = lineEnd
+            while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+            let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
             if HTTPHeaders.equalsIgnoringCase(name, "content-length") {
                 guard let length = RequestHeadParser.parseDecimal(value), contentLength == nil || contentLength == length else {
                     return nil
@@ -139,7 +142,7 @@ struct ResponseParser {
                     if HTTPHeaders.equalsIgnoringCase(token, "keep-alive") && versionMinor == 0 { close = false }
                 }
             }
-            headers.add(name, String(value))
+            headers.add(name, value)
             index = lineEnd + 2
         }
         let framing: BodyFraming = chunked ? .chunked : contentLength.map { .length($0) } ?? .none

@@ -1,0 +1,272 @@
+import Foundation
+import HTTP
+import ServiceKit
+import Testing
+import TestSupport
+
+/// The gateway as a real process in front of real services (or raw-socket stand-ins): routing,
+/// hop-by-hop stripping, the token check before forwarding, 502/504, request ids, metrics
+/// (API.md "Gateway", "Every process").
+@Suite(.serialized)
+struct GatewayTests {
+    // MARK: routing
+
+    /// A route and a member of its JSON body that only the owning service produces.
+    private static let routedRows: [(target: String, service: String, member: String)] = [
+        ("/auth/me", "auth", "username"),
+        ("/stocks", "stock", "stocks"),
+        ("/stocks/AAPL", "stock", "source"),
+        ("/stocks/AAPL/history?days=3", "stock", "prices"),
+        ("/trade/account", "trade", "cash"),
+        ("/trade/portfolio", "trade", "holdings"),
+    ]
+
+    @Test func prefixesReachTheirOwnServiceAndNoOther() async throws {
+        try await SuiteProcesses.with { suite in
+            let token = try await suite.registerAndLogin(SuiteProcesses.uniqueUsername("route"))
+            let client = suite.gateway()
+            for row in Self.routedRows {
+                let id = "route-\(UUID().uuidString)"
+                let reply = try await client.get(row.target, token: token, headers: ["X-Request-ID": id])
+                #expect(reply.status == 200, "\(row.target): \(reply.text)")
+                #expect(reply.json[row.member] != nil, "\(row.target) should be answered by \(row.service): \(reply.text)")
+                #expect(await suite.waitForLog(row.service, containing: "request_id=\(id)"),
+                        "\(row.target) did not reach \(row.service)")
+                for other in SuiteProcesses.services where other != row.service {
+                    #expect(!suite.log(other).contains(id), "\(row.target) also reached \(other)")
+                }
+            }
+        }
+    }
+
+    /// Paths that look like a prefix but are not one, and paths no service owns.
+    private static let unroutedTargets = ["/", "/nope", "/authx/me", "/stocksx", "/stocks-AAPL", "/trades/account",
+                                          "/healthz", "/api/stocks/AAPL"]
+
+    @Test func anythingElseIsA404ProblemFromTheGatewayItself() async throws {
+        try await SuiteProcesses.with { suite in
+            let client = suite.gateway()
+            for target in Self.unroutedTargets {
+                let id = "unrouted-\(UUID().uuidString)"
+                let reply = try await client.get(target, headers: ["X-Request-ID": id])
+                #expect(reply.status == 404, "\(target): \(reply.text)")
+                #expect(reply.headers["Content-Type"]?.hasPrefix("application/problem+json") == true, "\(target)")
+                #expect(reply.string("type") == "/problems/not-found", "\(target): \(reply.text)")
+                #expect(reply.int("status") == 404, "\(target): \(reply.text)")
+                #expect(reply.headers["X-Request-ID"] == id)
+                #expect(await suite.waitForLog("gateway", containing: "request_id=\(id)"))
+                for service in SuiteProcesses.services {
+                    #expect(!suite.log(service).contains(id), "\(target) was forwarded to \(service)")
+                }
+            }
+        }
+    }
+
+    // MARK: hop-by-hop fields
+
+    private static let hopByHopRequestFields: [(String, String)] = [
+        ("Connection", "keep-alive, X-Custom"), ("X-Custom", "a"), ("Keep-Alive", "1"), ("TE", "trailers"),
+        ("Upgrade", "foo"), ("Proxy-Connection", "y"), ("X-Forwarded-For", "6.6.6.6"), ("X-Forwarded-Proto", "https"),
+        ("X-End-To-End", "kept"),
+    ]
+
+    @Test func hopByHopFieldsAreStrippedBothWaysAndForwardingFieldsSetByTheEdge() async throws {
+        let echo = try SuiteEchoUpstream(.echo)
+        defer { echo.stop() }
+        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        try await SuiteProcesses.with(replacing: ["stock": echo.url, "auth": closed, "trade": closed]) { suite in
+            let reply = try await SuiteRawHTTP.sendAsync("GET", "/stocks/AAPL?x=1", port: suite.gatewayPort,
+                                                         headers: Self.hopByHopRequestFields).get()
+            try #require(reply.status == 200, "\(reply.status) \(reply.text)")
+            try #require(echo.requestCount == 1)
+            let seen = echo.requestHeads[0]
+            let lines = seen.components(separatedBy: "\r\n")
+            #expect(lines[0] == "GET /stocks/AAPL?x=1 HTTP/1.1")
+            let fields = lines.dropFirst().map { line -> (String, String) in
+                let colon = line.firstIndex(of: ":")!
+                return (line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+            func upstreamSaw(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+            for name in ["connection", "keep-alive", "te", "upgrade", "proxy-connection", "x-custom", "trailer",
+                         "transfer-encoding"] {
+                #expect(upstreamSaw(name).isEmpty, "upstream saw \(name): \(seen)")
+            }
+            #expect(upstreamSaw("x-forwarded-for") == ["127.0.0.1"], "\(seen)")
+            #expect(upstreamSaw("x-forwarded-proto") == ["http"], "\(seen)")
+            #expect(upstreamSaw("x-end-to-end") == ["kept"], "\(seen)")
+            let id = try #require(reply.header("X-Request-ID"))
+            #expect(upstreamSaw("x-request-id") == [id], "\(seen)")
+
+            #expect(reply.text == seen, "the body must pass unchanged")
+            #expect(reply.header("X-Echo") == "yes", "end-to-end response fields pass")
+            for name in ["X-Secret", "Keep-Alive", "Upgrade", "Proxy-Connection"] {
+                #expect(reply.values(name).isEmpty, "client saw \(name): \(reply.headers)")
+            }
+            for value in reply.values("Connection") {
+                #expect(!value.lowercased().contains("x-secret"), "client saw the upstream's Connection: \(value)")
+            }
+        }
+    }
+
+    // MARK: pooled connections the upstream closed
+
+    /// In order, through one client connection and one gateway loop (one pool): the upstream answers
+    /// the first request of each connection and drops the second unanswered.
+    private static let reuseRows: [(method: String, key: String?, status: Int, upstreamSaw: Int, why: String)] = [
+        ("GET", nil, 200, 1, "a new connection, answered, then pooled"),
+        ("GET", nil, 200, 3, "the pooled one is dropped: retried once on a new connection"),
+        ("POST", nil, 502, 4, "a POST without Idempotency-Key is not repeated"),
+        ("POST", nil, 200, 5, "a new connection again"),
+        ("POST", "reuse-key-1", 200, 7, "a POST with Idempotency-Key is retried"),
+        ("HEAD", nil, 200, 9, "HEAD is retried"),
+    ]
+
+    @Test func aPooledConnectionClosedBeforeAnyResponseByteIsRetriedOnceWhereSafe() async throws {
+        let upstream = try SuiteEchoUpstream(.dropsSecondRequest)
+        defer { upstream.stop() }
+        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        try await SuiteProcesses.with(environment: ["gateway": ["EVENT_LOOPS": "1"]],
+                                      replacing: ["stock": upstream.url, "auth": closed, "trade": closed]) { suite in
+            let client = suite.gateway()
+            for row in Self.reuseRows {
+                var headers = HTTPHeaders()
+                if let key = row.key { headers.add("Idempotency-Key", key) }
+                let reply = try await client.send(row.method, "/stocks/AAPL", headers: headers,
+                                                  json: row.method == "POST" ? "{}" : nil)
+                #expect(reply.status == row.status, "\(row.method) \(row.why): \(reply.status) \(reply.text)")
+                if row.status == 502 { #expect(reply.string("type") == "/problems/bad-gateway") }
+                #expect(upstream.requestCount == row.upstreamSaw, "\(row.method) \(row.why)")
+            }
+        }
+    }
+
+    // MARK: the token check before forwarding
+
+    @Test func protectedRoutesWithoutAValidTokenAre401WithoutARoundTrip() async throws {
+        let authEcho = try SuiteEchoUpstream(.echo)
+        let tradeEcho = try SuiteEchoUpstream(.echo)
+        let stockEcho = try SuiteEchoUpstream(.echo)
+        defer { [authEcho, tradeEcho, stockEcho].forEach { $0.stop() } }
+        try await SuiteProcesses.with(replacing: ["auth": authEcho.url, "stock": stockEcho.url, "trade": tradeEcho.url]) { suite in
+            let foreign = try await TokenService(secret: "another-secret-that-is-long-enough-32b")
+                .issue(userID: 1, username: "mallory", ttlSeconds: 600)
+            let expired = try await TokenService(secret: suite.secret)
+                .issue(userID: 1, username: "late", ttlSeconds: 1, now: Date().addingTimeInterval(-3600))
+            let badTokens: [(why: String, authorization: String?)] = [
+                ("no Authorization", nil), ("garbage token", "Bearer garbage"), ("empty JSON parts", "Bearer e30.e30.AAAA"),
+                ("another secret", "Bearer \(foreign)"), ("expired", "Bearer \(expired)"), ("not Bearer", "Basic dTpw"),
+            ]
+            let client = suite.gateway()
+            for target in ["/trade/account", "/auth/me", "/trade/portfolio"] {
+                for row in badTokens {
+                    let headers = HTTPHeaders(row.authorization.map { [(name: "Authorization", value: $0)] } ?? [])
+                    let reply = try await client.get(target, headers: headers)
+                    #expect(reply.status == 401, "\(target), \(row.why): \(reply.text)")
+                    #expect(reply.headers["WWW-Authenticate"]?.hasPrefix("Bearer") == true, "\(target), \(row.why)")
+                    #expect(reply.string("type") == "/problems/unauthorized", "\(target), \(row.why)")
+                    #expect(reply.headers["Content-Type"]?.hasPrefix("application/problem+json") == true)
+                }
+            }
+            #expect(authEcho.requestCount == 0, "auth saw \(authEcho.requestHeads)")
+            #expect(tradeEcho.requestCount == 0, "trade saw \(tradeEcho.requestHeads)")
+            let metrics = try await client.get("/metrics").text
+            #expect(SuiteMetrics.value(metrics, "upstream_requests_total", ["upstream": "trade"]) == nil)
+            #expect(SuiteMetrics.value(metrics, "upstream_requests_total", ["upstream": "auth"]) == nil)
+
+            // The control: a valid token does go through, so the zero above means something.
+            let valid = try await TokenService(secret: suite.secret).issue(userID: 7, username: "alice", ttlSeconds: 600)
+            let forwarded = try await client.get("/trade/account", token: valid)
+            #expect(forwarded.status == 200 && tradeEcho.requestCount == 1, "\(forwarded.status) \(forwarded.text)")
+            let me = try await client.get("/auth/me", token: valid)
+            #expect(me.status == 200 && authEcho.requestCount == 1, "\(me.status) \(me.text)")
+            #expect(tradeEcho.requestHeads.first?.contains("Authorization: Bearer \(valid)") == true,
+                    "the token is forwarded for the service to check again")
+        }
+    }
+
+    // MARK: refused and silent upstreams
+
+    @Test func refusedUpstreamIs502AndSilentOneIs504AsProblems() async throws {
+        let silent = try SuiteEchoUpstream(.silent)
+        defer { silent.stop() }
+        let refused = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        try await SuiteProcesses.with(environment: ["gateway": ["UPSTREAM_TIMEOUT_MS": "300"]],
+                                      replacing: ["stock": refused, "auth": silent.url, "trade": refused]) { suite in
+            let client = suite.gateway()
+            let bad = try await client.get("/stocks/AAPL")
+            #expect(bad.status == 502, "\(bad.text)")
+            #expect(bad.headers["Content-Type"]?.hasPrefix("application/problem+json") == true)
+            #expect(bad.string("type") == "/problems/bad-gateway", "\(bad.text)")
+            #expect(bad.int("status") == 502)
+            #expect(bad.headers["X-Request-ID"]?.isEmpty == false)
+
+            let start = ContinuousClock.now
+            let slow = try await client.post("/auth/login", json: #"{"username":"someone","password":"whatever1"}"#)
+            let waited = ContinuousClock.now - start
+            #expect(slow.status == 504, "\(slow.text)")
+            #expect(slow.headers["Content-Type"]?.hasPrefix("application/problem+json") == true)
+            #expect(slow.string("type") == "/problems/gateway-timeout", "\(slow.text)")
+            #expect(slow.int("status") == 504)
+            #expect(waited >= .milliseconds(280) && waited < .seconds(3), "answered after \(waited)")
+            #expect(silent.requestCount == 1, "the request did reach the silent upstream")
+
+            let metrics = try await client.get("/metrics").text
+            #expect(SuiteMetrics.value(metrics, "upstream_requests_total", ["upstream": "stock", "status": "502"]) == 1)
+            #expect(SuiteMetrics.value(metrics, "upstream_requests_total", ["upstream": "auth", "status": "504"]) == 1)
+        }
+    }
+
+    // MARK: request ids
+
+    @Test func aSaneRequestIDIsEchoedAndLoggedByGatewayAndService() async throws {
+        try await SuiteProcesses.with { suite in
+            let reply = try await suite.gateway().get("/stocks/AAPL", headers: ["X-Request-ID": "test-abc-123"])
+            #expect(reply.status == 200)
+            #expect(reply.headers["X-Request-ID"] == "test-abc-123")
+            #expect(await suite.waitForLog("gateway", containing: "request_id=test-abc-123"), "\(suite.log("gateway"))")
+            #expect(await suite.waitForLog("stock", containing: "request_id=test-abc-123"), "\(suite.log("stock"))")
+        }
+    }
+
+    private static let insaneIDs: [(id: String, why: String)] = [
+        ("test abc", "a space"),
+        (String(repeating: "a", count: 200), "200 characters"),
+        (String(repeating: "b", count: 129), "one over 128"),
+        ("tab\tinside", "a tab"),
+    ]
+
+    @Test func anInsaneRequestIDIsReplacedByAFreshOneThatReachesTheService() async throws {
+        try await SuiteProcesses.with { suite in
+            let client = suite.gateway()
+            var fresh: Set<String> = []
+            for row in Self.insaneIDs {
+                let reply = try await client.get("/stocks/AAPL", headers: ["X-Request-ID": row.id])
+                #expect(reply.status == 200, "\(row.why): \(reply.text)")
+                let id = try #require(reply.headers["X-Request-ID"], "\(row.why)")
+                #expect(id != row.id, "\(row.why)")
+                #expect(RequestID.isAcceptable(id), "\(row.why): \(id)")
+                fresh.insert(id)
+                #expect(await suite.waitForLog("stock", containing: "request_id=\(id)"), "\(row.why): the service got another id")
+            }
+            #expect(fresh.count == Self.insaneIDs.count, "fresh ids must be unique: \(fresh)")
+        }
+    }
+
+    // MARK: metrics
+
+    @Test func metricsCountUpstreamRequestsByUpstreamAndStatusWithDurations() async throws {
+        try await SuiteProcesses.with { suite in
+            let client = suite.gateway()
+            for _ in 0..<3 { #expect(try await client.get("/stocks/AAPL").status == 200) }
+            #expect(try await client.get("/stocks/NOPE1").status == 404)
+            let reply = try await client.get("/metrics")
+            #expect(reply.status == 200)
+            let text = reply.text
+            #expect(SuiteMetrics.value(text, "upstream_requests_total", ["upstream": "stock", "status": "200"]) == 3, "\(text)")
+            #expect(SuiteMetrics.value(text, "upstream_requests_total", ["upstream": "stock", "status": "404"]) == 1)
+            #expect(SuiteMetrics.hasSeries(text, "upstream_request_duration_seconds", ["upstream": "stock"]), "\(text)")
+            #expect(SuiteMetrics.value(text, "upstream_request_duration_seconds_count", ["upstream": "stock"]) == 4)
+            #expect(!text.contains("route=\"/stocks/AAPL\""), "routes are patterns, not raw paths")
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Dispatch
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A raw-socket stand-in for one of the gateway's upstreams, on 127.0.0.1 port 0.
+///
+/// Each connection carries one request. In `.echo` mode the answer is 200 whose body is the request
+/// head exactly as received, with hop-by-hop fields the gateway must strip on the way back
+/// (`Connection: close, X-Secret`, `X-Secret`, `Keep-Alive`, `Upgrade`, `Proxy-Connection`) plus an
+/// end-to-end `X-Echo: yes` that must survive. In `.silent` mode it reads the request and never
+/// answers (until the client gives up or `stop()`), to provoke the gateway's 504. In
+/// `.dropsSecondRequest` mode it answers the first request of each connection with a plain
+/// keep-alive 200 (`served`) and closes the connection, unanswered, when a second request arrives
+/// on it: the race of a pooled connection the service closed just as it was reused. Every request head
+/// is recorded, so a test can prove that a request did, or did not, arrive.
+public final class SuiteEchoUpstream: Sendable {
+    /// How requests are answered.
+    public enum Behaviour: Sendable {
+        case echo, silent, dropsSecondRequest
+    }
+
+    private struct State {
+        var heads: [String] = []
+        var stopped = false
+        var listenerOpen = true
+        var open: Set<Int32> = []
+    }
+
+    /// Limits: small, this serves tests.
+    private enum Limits {
+        static let headBytesMax = 64 * 1024
+        static let pollSliceMs: Int32 = 100
+        /// A connection (even a silent one) is dropped after this.
+        static let connectionLifetimeMs = 30_000
+        static let connectionsMax = 64
+        static let stopWaitSeconds = 5.0
+    }
+
+    /// The listening port.
+    public let port: Int
+    private let behaviour: Behaviour
+    private let listenFD: Int32
+    private let state = Mutex(State())
+    private let threads = DispatchGroup()
+
+    /// Binds 127.0.0.1 port 0 and starts accepting.
+    public init(_ behaviour: Behaviour = .echo) throws {
+        let listener = try FakeSocket.listenLoopback()
+        listenFD = listener.fd
+        port = listener.port
+        self.behaviour = behaviour
+        threads.enter()
+        let thread = Thread { [self] in
+            acceptLoop()
+            threads.leave()
+        }
+        thread.name = "suite-echo-accept"
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    /// `http://127.0.0.1:PORT`, for `STOCK_URL` and friends.
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The request heads received (request line and fields, without the final empty line), oldest
+    /// first; `GET /health` probes (the gateway's aggregate health) are left out.
+    public var requestHeads: [String] { state.withLock { $0.heads }.filter { !$0.hasPrefix("GET /health ") } }
+
+    /// How many requests other than `GET /health` arrived.
+    public var requestCount: Int { requestHeads.count }
+
+    /// Closes the listener and every connection; waits (bounded) for the threads. Idempotent.
+    public func stop() {
+        state.withLock { state in
+            state.stopped = true
+            if state.listenerOpen { FakeSocket.shutdownBoth(listenFD) }
+            for fd in state.open { FakeSocket.shutdownBoth(fd) }
+        }
+        _ = threads.wait(timeout: .now() + Limits.stopWaitSeconds)
+    }
+
+    private var isStopped: Bool { state.withLock { $0.stopped } }
+
+    private func acceptLoop() {
+        while !isStopped {
+            guard FakeSocket.waitReadable(listenFD, timeoutMs: Limits.pollSliceMs) else { continue }
+            let fd = accept(listenFD, nil, nil)
+            guard fd >= 0 else { continue }
+            let admitted = state.withLock { state in
+                guard !state.stopped, state.open.count < Limits.connectionsMax else { return false }
+                state.open.insert(fd)
+                return true
+            }
+            guard admitted else {
+                FakeSocket.close(fd)
+                continue
+            }
+            threads.enter()
+            let thread = Thread { [self] in
+                serve(fd)
+                state.withLock { state in
+                    state.open.remove(fd)
+                    FakeSocket.close(fd)
+                }
+                threads.leave()
+            }
+            thread.name = "suite-echo-connection"
+            thread.start()
+        }
+        state.withLock { state in
+            state.listenerOpen = false
+            FakeSocket.close(listenFD)
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        guard let head = readHead(fd) else { return }
+        state.withLock { $0.heads.append(head) }
+        switch behaviour {
+        case .echo:
+            let body = Array(head.utf8)
+            let response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(body.count)\r\n"
+                + "Connection: close, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: timeout=5\r\nUpgrade: h2c\r\n"
+                + "Proxy-Connection: x\r\nX-Echo: yes\r\n\r\n"
+            _ = FakeSocket.sendAll(fd, Array(response.utf8) + body)
+        case .dropsSecondRequest:
+            let first = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nserved"
+            guard FakeSocket.sendAll(fd, Array(first.utf8)), let second = readHead(fd) else { return }
+            state.withLock { $0.heads.append(second) }  // and close without a byte of answer
+        case .silent:
+            // Hold the connection, answering nothing, until the peer leaves or we stop.
+            var waited: Int32 = 0
+            var scratch = [UInt8](repeating: 0, count: 4096)
+            while !isStopped && waited < Limits.connectionLifetimeMs {
+                if FakeSocket.waitReadable(fd, timeoutMs: Limits.pollSliceMs) {
+                    if scratch.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) <= 0 { return }
+                }
+                waited += Limits.pollSliceMs
+            }
+        }
+    }
+
+    /// Reads up to the end of the head (and discards a `Content-Length` body); the head as text.
+    private func readHead(_ fd: Int32) -> String? {
+        var input: [UInt8] = []
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        var waited: Int32 = 0
+        while input.count < Limits.headBytesMax && waited < 10_000 && !isStopped {
+            if let end = Self.headEnd(input) {
+                let head = String(decoding: input[0..<end], as: UTF8.self)
+                discardBody(fd, head: head, already: input.count - end - 4)
+                return head
+            }
+            guard FakeSocket.waitReadable(fd, timeoutMs: Limits.pollSliceMs) else {
+                waited += Limits.pollSliceMs
+                continue
+            }
+            let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return nil }
+            input += scratch[0..<count]
+        }
+        return nil
+    }
+
+    private func discardBody(_ fd: Int32, head: String, already: Int) {
+        let length = head.components(separatedBy: "\r\n").lazy
+            .compactMap { line -> Int? in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                return Int(parts[1].trimmingCharacters(in: .whitespaces))
+            }.first ?? 0
+        var remaining = length - already
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while remaining > 0 && FakeSocket.waitReadable(fd, timeoutMs: 2000) {
+            let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, remaining), 0) }
+            guard count > 0 else { return }
+            remaining -= count
+        }
+    }
+
+    private static func headEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4)
+        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index
+        }
+        return nil
+    }
+}
