@@ -84,6 +84,13 @@ public final class HTTPClient: Sendable {
         for pool in pools.values { pool.loop.execute { pool.start() } }
     }
 
+    deinit {
+        // The pools' connections are registered with loops that outlive this client: close them on
+        // their loop (the closure keeps each pool alive until then), or their events would reach a
+        // freed pool.
+        for pool in pools.values { pool.loop.execute { pool.closeAll() } }
+    }
+
     /// Sends `request` and returns the complete response.
     public func send(_ request: ClientRequest) async throws(HTTPClientError) -> ClientResponse {
         let address = try resolvedAddress()

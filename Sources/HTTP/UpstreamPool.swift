@@ -25,7 +25,16 @@ final class UpstreamPool: @unchecked Sendable {
 
     func start() {
         let tick = max(Duration.milliseconds(5), min(.milliseconds(100), configuration.timeout / 10))
-        loop.onTick(every: tick) { [unowned self] in checkDeadlines() }
+        // Weak: a client (and its pools) can go away while the loop lives on (tests make and
+        // drop clients); the hook cannot be removed, so it must outlive the pool harmlessly.
+        loop.onTick(every: tick) { [weak self] in self?.checkDeadlines() }
+    }
+
+    /// Closes every connection (failing a request still on one); the owning client is gone.
+    func closeAll() {
+        for connection in idle + Array(active.values) { connection.close() }
+        idle.removeAll()
+        active.removeAll()
     }
 
     /// Runs `job` on an idle connection, or a new one.
