@@ -145,4 +145,18 @@ struct SuiteTests {
             #expect(run.output.contains(" passed, 0 failed"), "\(run.output)")
         }
     }
+
+    // MARK: the README's curl session
+
+    @Test func readmeWalkthroughScriptRunsAgainstTheSuite() async throws {
+        let root = try #require(Self.packageRoot(), "no Package.swift above \(#filePath)")
+        try await SuiteProcesses.with(environment: [:]) { suite in
+            let run = try await SuiteCommand.run(
+                ["env", "BASE=http://127.0.0.1:\(suite.gatewayPort)", "bash", "scripts/walkthrough"],
+                currentDirectory: root.path, timeout: .seconds(60))
+            #expect(run.status == 0, "scripts/walkthrough exited \(run.status):\n\(run.output)")
+            #expect(run.output.contains("walkthrough ok"), "\(run.output)")
+            #expect(run.output.contains("\"side\":\"sell\""), "\(run.output)")
+        }
+    }
 }
