@@ -58,7 +58,9 @@ struct ReverseProxy: Sendable {
     static let hopByHopFields: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
                                               "transfer-encoding", "upgrade"]
     /// Forwarding claims a client may not make to us: we are the edge.
-    static let clientForwardingFields: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id"]
+    /// `Expect` too: our server already answered `100 Continue` and holds the whole body.
+    static let clientForwardingFields: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id",
+                                                      "expect"]
     /// Fields of an upstream response that our server sets itself.
     static let upstreamFramingFields: Set<String> = ["content-length", "date", "x-request-id"]
 

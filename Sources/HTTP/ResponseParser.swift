@@ -44,6 +44,11 @@ struct ResponseParser {
                 guard let (response, framing, keepAlive) = Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[0..<end])) else {
                     return (.failure("malformed response head"), end)
                 }
+                if (100..<200).contains(response.status) && response.status != 101 {
+                    // An interim response (RFC 9110 §15.2): skip it and read the final one.
+                    let (event, consumed) = parse(UnsafeRawBufferPointer(rebasing: bytes[end...]))
+                    return (event, end + consumed)
+                }
                 let bodyless = requestWasHead || response.status == 204 || response.status == 304
                     || (100..<200).contains(response.status)
                 if bodyless { return (.response(response, keepAlive: keepAlive), end) }
@@ -56,6 +61,7 @@ struct ResponseParser {
                 case .chunked:
                     state = .chunked(response, ChunkedDecoder(), keepAlive: keepAlive)
                 case .none:
+                    // Without a length the body runs to the close: the connection is not reusable.
                     state = .untilClose(response)
                 }
                 let (event, consumed) = parse(UnsafeRawBufferPointer(rebasing: bytes[end...]))
@@ -101,7 +107,8 @@ struct ResponseParser {
 
     private static func parseHead(_ bytes: UnsafeRawBufferPointer) -> (ClientResponse, BodyFraming, Bool)? {
         // HTTP/1.x SP 3DIGIT SP reason CRLF
-        guard bytes.count >= 14, bytes[0] == UInt8(ascii: "H"), bytes[4] == UInt8(ascii: "/"),
+        guard bytes.count >= 14, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"),
+              bytes[2] == UInt8(ascii: "T"), bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/"),
               bytes[5] == UInt8(ascii: "1"), bytes[6] == UInt8(ascii: "."), bytes[8] == UInt8(ascii: " "),
               RequestHeadParser.isDigit(bytes[9]), RequestHeadParser.isDigit(bytes[10]),
               RequestHeadParser.isDigit(bytes[11])
@@ -146,10 +153,6 @@ struct ResponseParser {
             index = lineEnd + 2
         }
         let framing: BodyFraming = chunked ? .chunked : contentLength.map { .length($0) } ?? .none
-        if framing == .none && !close {
-            // Without a length, the body runs to the close: the connection cannot be reused.
-            close = true
-        }
         return (ClientResponse(status: status, headers: headers, body: []), framing, !close)
     }
 }

@@ -1,0 +1,67 @@
+import Testing
+@testable import HTTP
+
+/// The upstream response parser, fed whole and at every split point, as `UpstreamConnection` feeds
+/// it (unconsumed bytes kept and offered again with the next read).
+struct ResponseParserTests {
+    enum Expected: Equatable {
+        case response(status: Int, body: String, keepAlive: Bool)
+        case failure
+        case needsEOF(status: Int, body: String)
+    }
+
+    static let rows: [(bytes: String, expected: Expected, why: String)] = [
+        ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", .response(status: 200, body: "hello", keepAlive: true),
+         "Content-Length body"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+         .response(status: 200, body: "hello", keepAlive: true), "chunked body"),
+        ("HTTP/1.1 204 No Content\r\n\r\n", .response(status: 204, body: "", keepAlive: true), "204 has no body"),
+        ("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+         .response(status: 200, body: "ok", keepAlive: false), "Connection: close is not reusable"),
+        ("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", .response(status: 200, body: "ok", keepAlive: false),
+         "HTTP/1.0 closes by default"),
+        ("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+         .response(status: 201, body: "ok", keepAlive: true), "an interim 100 is skipped, the final response returned"),
+        ("HTTP/1.1 200 OK\r\n\r\nuntil close", .needsEOF(status: 200, body: "until close"),
+         "no length: the body runs to the close"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc", .failure, "conflicting lengths"),
+        ("HTTP/1.1 2x0 OK\r\n\r\n", .failure, "malformed status code"),
+        ("HTTX/1.1 200 OK\r\n\r\n", .failure, "not HTTP"),
+    ]
+
+    @Test(arguments: rows.indices)
+    func parsesTheSameAtEverySplit(_ index: Int) {
+        let row = Self.rows[index]
+        let bytes = Array(row.bytes.utf8)
+        for split in 0..<bytes.count {
+            let outcome = Self.feed([Array(bytes[0..<split]), Array(bytes[split...])])
+            #expect(outcome == row.expected, "\(row.why): split at \(split) gave \(String(describing: outcome))")
+        }
+    }
+
+    static func feed(_ pieces: [[UInt8]]) -> Expected? {
+        var parser = ResponseParser(limits: HTTPLimits())
+        var buffer: [UInt8] = []
+        for piece in pieces {
+            buffer += piece
+            while !buffer.isEmpty {
+                let (event, consumed) = buffer.withUnsafeBytes { parser.parse($0) }
+                buffer.removeFirst(consumed)
+                switch event {
+                case .response(let response, let keepAlive):
+                    return .response(status: response.status, body: String(decoding: response.body, as: UTF8.self),
+                                     keepAlive: keepAlive)
+                case .failure:
+                    return .failure
+                case .needMore:
+                    break
+                }
+                if consumed == 0 { break }
+            }
+        }
+        if let response = parser.finishAtEOF() {
+            return .needsEOF(status: response.status, body: String(decoding: response.body, as: UTF8.self))
+        }
+        return nil
+    }
+}
