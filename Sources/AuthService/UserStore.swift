@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ServiceKit
+import Synchronization
 
 /// A registered user as stored.
 struct User: Sendable, Equatable {
@@ -14,6 +15,10 @@ struct User: Sendable, Equatable {
 /// a UNIQUE column holding the lower-cased name; money-grade durability (`synchronous=FULL`).
 final class UserStore: Sendable {
     private let database: DatabasePool
+    /// Users by id. Users never change once registered (the API has no update or delete), so
+    /// `GET /auth/me`, the hot read, is served from memory after the first lookup. Bounded.
+    private let byID = Mutex<[Int64: User]>([:])
+    private static let cachedUsersMax = 100_000
 
     /// A unique-constraint hit: someone else has the name.
     struct UsernameTaken: Error {}
@@ -41,8 +46,18 @@ final class UserStore: Sendable {
     }
 
     func find(id: Int64) async throws -> User? {
-        try await database.read { db in
+        if let cached = byID.withLock({ $0[id] }) { return cached }
+        let user = try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user)
+        }
+        if let user { remember(user) }
+        return user
+    }
+
+    private func remember(_ user: User) {
+        byID.withLock { cache in
+            if cache.count >= Self.cachedUsersMax { cache.removeAll(keepingCapacity: true) }
+            cache[user.id] = user
         }
     }
 
