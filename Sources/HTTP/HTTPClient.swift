@@ -158,7 +158,14 @@ enum RequestSerializer {
     static func serialize(_ request: ClientRequest, host: String, port: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + request.body.count)
-        out.append(contentsOf: "\(request.method) \(request.target) HTTP/1.1\r\nHost: \(host):\(port)\r\n".utf8)
+        out.append(contentsOf: request.method.utf8)
+        out.append(0x20)
+        out.append(contentsOf: request.target.utf8)
+        out.append(contentsOf: " HTTP/1.1\r\nHost: ".utf8)
+        out.append(contentsOf: host.utf8)
+        out.append(0x3A)
+        ResponseWriter.appendDecimal(port, to: &out)
+        out.append(contentsOf: "\r\n".utf8)
         for (name, value) in request.headers where !skip(name) {
             out.append(contentsOf: name.utf8)
             out.append(contentsOf: ": ".utf8)
@@ -166,7 +173,9 @@ enum RequestSerializer {
             out.append(contentsOf: "\r\n".utf8)
         }
         if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
-            out.append(contentsOf: "Content-Length: \(request.body.count)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            ResponseWriter.appendDecimal(request.body.count, to: &out)
+            out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: "\r\n".utf8)
         out.append(contentsOf: request.body)

@@ -10,6 +10,29 @@ enum ResponseWriter {
         return lines
     }()
 
+    private static let contentLengthPrefix = Array("Content-Length: ".utf8)
+
+    /// Appends a non-negative integer's decimal digits without building a String.
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(truncatingIfNeeded: value) + 0x30)
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while rest > 0 {
+                buffer[count] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                rest /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+        }
+    }
+
     /// Fields the application may not set: the server decides framing and persistence.
     static func isFramingField(_ name: String) -> Bool {
         HTTPHeaders.equalsIgnoringCase(name, "content-length") || HTTPHeaders.equalsIgnoringCase(name, "connection")
@@ -37,7 +60,10 @@ enum ResponseWriter {
         out.append(contentsOf: date)
         let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
         if !(response.status == 204 || (100..<200).contains(response.status)) {
-            out.append(contentsOf: "Content-Length: \(response.body.count)\r\n".utf8)
+            out.append(contentsOf: contentLengthPrefix)
+            appendDecimal(response.body.count, to: &out)
+            out.append(0x0D)
+            out.append(0x0A)
         }
         if !keepAlive {
             out.append(contentsOf: "Connection: close\r\n".utf8)

@@ -10,7 +10,7 @@ public struct RequestContext: Sendable {
     public var route: String?
     /// Values of the pattern's `{name}` segments, percent-decoded.
     public var parameters: [String: String]
-    /// A logger carrying `request_id` metadata.
+    /// The service's logger; pass `request_id` in each call's metadata.
     public var logger: Logger
     /// The authenticated user, once a middleware has verified a token.
     public var user: AuthenticatedUser?

@@ -95,7 +95,8 @@ public struct Router: Sendable {
                 return try await handler(request, context)
             } catch {
                 if !(error is any ProblemConvertible) {
-                    context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+                    context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))",
+                                                                       "request_id": "\(context.requestID)"])
                 }
                 return .problem(for: error)
             }

@@ -20,8 +20,9 @@ public struct ObservabilityMiddleware: Middleware {
         } else {
             context.requestID = RequestID.next()
         }
+        // The request id goes into each log call's metadata, not the logger's: setting logger
+        // metadata copies the handler and its dictionary on every request.
         context.logger = logger
-        context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response: HTTPResponse
         do {
             response = try await next(request, context)
