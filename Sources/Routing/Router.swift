@@ -121,7 +121,10 @@ public struct Router: Sendable {
 
     /// Finds the route and parameters, or records why none applies.
     func resolve(_ request: HTTPRequest, into context: inout RequestContext) {
-        let parts = request.path.split(separator: "/")
+        // Empty segments are kept: collapsing them would answer `/stocks//history` as the quote of
+        // a stock named HISTORY and `/stocks/` as the listing, where the symbol is empty (400).
+        var parts = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.first?.isEmpty == true { parts.removeFirst() }
         var allowed: [String] = []
         var matchedPattern: String? = nil
         for route in routes {
