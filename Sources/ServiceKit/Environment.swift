@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Sockets
 
 /// A configuration variable with a bad value: the process prints this one line and exits non-zero.
 public struct ConfigError: Error, CustomStringConvertible {
@@ -56,7 +57,7 @@ public struct Environment: Sendable {
     /// A numeric listen address.
     public func host() throws -> String {
         let host = string("HOST", default: "0.0.0.0")
-        guard host.contains(":") || host.split(separator: ".").count == 4 else {
+        guard SocketAddress(host: host, port: 0) != nil else {
             throw ConfigError("HOST", "must be a numeric IPv4 or IPv6 address, got \"\(host)\"")
         }
         return host

@@ -23,12 +23,15 @@ public struct StockConfig: Sendable {
         providerTimeoutMs = try environment.int("PROVIDER_TIMEOUT_MS", default: 3000, in: 50...60_000)
         quoteTTLSeconds = try environment.int("QUOTE_TTL_SECONDS", default: 60, in: 0...86_400)
         let symbols = environment.string("STOCK_SYMBOLS", default: "AAPL,MSFT,GOOGL,AMZN,NVDA,META,TSLA,JPM,V,KO")
-        trackedSymbols = try symbols.split(separator: ",").map { part in
+        // Empty entries (a trailing comma) are skipped and repeats listed once.
+        var tracked: [String] = []
+        for part in symbols.split(separator: ",") where !part.trimmingCharacters(in: .whitespaces).isEmpty {
             guard let symbol = StockSymbol.normalize(String(part.trimmingCharacters(in: .whitespaces))) else {
                 throw ConfigError("STOCK_SYMBOLS", "has an invalid symbol \"\(part)\"")
             }
-            return symbol
+            if !tracked.contains(symbol) { tracked.append(symbol) }
         }
+        trackedSymbols = tracked
         databasePath = try environment.databasePath(service: "stock")
     }
 }

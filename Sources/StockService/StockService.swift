@@ -91,7 +91,7 @@ struct StockHandlers: Sendable {
         var days = 30
         if let raw = request.queryParameter("days") {
             // Plain digits only: "+5", "5.0", " 5" and "" are 400 (API.md).
-            guard !raw.isEmpty, raw.utf8.count <= 3, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            guard !raw.isEmpty, raw.utf8.count <= 9, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
                   let value = Int(raw), (1...100).contains(value)
             else { throw HTTPError.invalidRequest("days must be a whole number from 1 to 100.") }
             days = value
