@@ -16,7 +16,7 @@ import Testing
                 try await trade.order("sell", "SELL", 10, token: token)
             }
             let executed = replies.filter { $0.status == 201 }
-            let refused = replies.filter { $0.isProblem(422, "/problems/insufficient-shares") }
+            let refused = replies.filter { $0.isTradeProblem(422, "/problems/insufficient-shares") }
             #expect(executed.count == 10)
             #expect(refused.count == 40, "\(Set(replies.map(\.status)))")
             #expect(Set(executed.compactMap(\.transaction).map(\.cashAfter)).count == 10, "each sale saw the one before")
@@ -37,7 +37,7 @@ import Testing
                 try await trade.order("buy", "BUY", 1, token: token)
             }
             let executed = replies.filter { $0.status == 201 }
-            let refused = replies.filter { $0.isProblem(422, "/problems/insufficient-funds") }
+            let refused = replies.filter { $0.isTradeProblem(422, "/problems/insufficient-funds") }
             #expect(executed.count == 14, "100.00 / 7.00 is 14 whole shares")
             #expect(refused.count == 16, "\(Set(replies.map(\.status)))")
             let log = try await trade.checker.check(token: token)
@@ -55,7 +55,7 @@ import Testing
             let replies = try await TradeParallel.run(count: sizes.count, width: sizes.count) { index in
                 try await trade.order("buy", "BUY", sizes[index], token: token)
             }
-            #expect(replies.allSatisfy { $0.status == 201 || $0.isProblem(422, "/problems/insufficient-funds") })
+            #expect(replies.allSatisfy { $0.status == 201 || $0.isTradeProblem(422, "/problems/insufficient-funds") })
             let log = try await trade.checker.check(token: token)
             #expect(log.problems.isEmpty, "\(log)")
             #expect(log.cashCents >= 0)
@@ -111,7 +111,7 @@ import Testing
             }
             for (order, reply) in zip(plan, replies) {
                 let expected = order.side == "buy" ? "/problems/insufficient-funds" : "/problems/insufficient-shares"
-                #expect(reply.status == 201 || reply.isProblem(422, expected), "\(order): \(reply.status) \(reply.text)")
+                #expect(reply.status == 201 || reply.isTradeProblem(422, expected), "\(order): \(reply.status) \(reply.text)")
             }
             var allIDs: [Int64] = []
             for user in 0..<4 {

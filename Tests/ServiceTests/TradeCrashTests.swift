@@ -15,7 +15,7 @@ import Testing
 
     static func tradeEnvironment(_ folder: TemporaryFolder, stockPort: Int) -> [String: String] {
         ["DATABASE_PATH": folder.path + "/trade.sqlite", "JWT_SECRET": secret, "STOCK_URL": "http://127.0.0.1:\(stockPort)",
-         "INITIAL_CASH": "10000000.00", "LOG_LEVEL": "warning", "UPSTREAM_TIMEOUT_MS": "3000"]
+         "INITIAL_CASH": "10000000.00", "LOG_LEVEL": "warning", "UPSTREAM_TIMEOUT_MS": "15000"]
     }
 
     final class Counter: Sendable {
@@ -58,7 +58,7 @@ import Testing
 
         // Round one: SIGKILL once `killAfter` orders have been answered.
         let answered = Counter()
-        let firstClient = TestClient(port: first.port, timeout: .seconds(5))
+        let firstClient = TestClient(port: first.port, timeout: .seconds(30))
         let round1 = await TradeParallel.settle(count: keys, width: 16) { index in
             let reply = try await Self.order(firstClient, index: index, token: token)
             let count = answered.increment()
@@ -78,7 +78,7 @@ import Testing
         let second = try await ServiceProcess("trade", port: TradePorts.outsideEphemeralRange(excluding: [stock.port, first.port]),
                                               environment: environment, logFolder: folder.path)
         processes.append(second)
-        let client = TestClient(port: second.port, timeout: .seconds(10))
+        let client = TestClient(port: second.port, timeout: .seconds(30))
         let round2 = try await TradeParallel.run(count: keys, width: 16) { index in
             try await Self.order(client, index: index, token: token)
         }

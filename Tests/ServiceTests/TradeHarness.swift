@@ -41,13 +41,13 @@ final class TradeHarness: Sendable {
         self.folder = folder
         self.fake = fake
         self.stock = stock
-        self.trade = Mutex((trade, TestClient(port: trade.port, timeout: .seconds(10))))
+        self.trade = Mutex((trade, TestClient(port: trade.port, timeout: .seconds(30))))
         self.tokens = tokens
     }
 
     static var quietLogger: Logger {
         var logger = Logger(label: "trade-tests")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["TRADE_TEST_DEBUG"] == nil ? .critical : .info
         return logger
     }
 
@@ -78,7 +78,9 @@ final class TradeHarness: Sendable {
                 environment["API_KEY"] = "test-key"
                 environment["STOCK_API_URL"] = provider.baseURL
                 environment["QUOTE_TTL_SECONDS"] = "0"
-                environment["PROVIDER_TIMEOUT_MS"] = "2000"
+                // Generous timeouts: when the whole test bundle starts at once on two cores, a quote
+                // has been seen to take 5 s; no trade test relies on a timeout firing.
+                environment["PROVIDER_TIMEOUT_MS"] = "10000"
             }
             let host = try await StockService.start(environment: Environment(environment), logger: quietLogger)
             stock = host
@@ -88,7 +90,7 @@ final class TradeHarness: Sendable {
         }
         var environment = ["HOST": "127.0.0.1", "PORT": "0", "DATABASE_PATH": folder.path + "/trade.sqlite",
                            "JWT_SECRET": secret, "STOCK_URL": stockURL, "INITIAL_CASH": options.initialCash,
-                           "UPSTREAM_TIMEOUT_MS": "3000"]
+                           "UPSTREAM_TIMEOUT_MS": "15000"]
         if let ttl = options.idempotencyTTLSeconds { environment["IDEMPOTENCY_TTL_SECONDS"] = String(ttl) }
         let trade = try await TradeService.start(environment: Environment(environment), logger: quietLogger)
         return TradeHarness(options: options, folder: folder, fake: fake, stock: stock, trade: trade,
@@ -129,11 +131,11 @@ final class TradeHarness: Sendable {
         let old = trade.withLock { $0.host }
         await old.shutdown()
         var environment = ["HOST": "127.0.0.1", "PORT": "0", "DATABASE_PATH": folder.path + "/trade.sqlite",
-                           "JWT_SECRET": Self.secret, "INITIAL_CASH": options.initialCash, "UPSTREAM_TIMEOUT_MS": "3000"]
+                           "JWT_SECRET": Self.secret, "INITIAL_CASH": options.initialCash, "UPSTREAM_TIMEOUT_MS": "15000"]
         environment["STOCK_URL"] = stock.map { "http://127.0.0.1:\($0.port)" } ?? "http://127.0.0.1:1"
         if let ttl = options.idempotencyTTLSeconds { environment["IDEMPOTENCY_TTL_SECONDS"] = String(ttl) }
         let host = try await TradeService.start(environment: Environment(environment), logger: Self.quietLogger)
-        trade.withLock { $0 = (host, TestClient(port: host.port, timeout: .seconds(10))) }
+        trade.withLock { $0 = (host, TestClient(port: host.port, timeout: .seconds(30))) }
     }
 
     func shutdown() async {
@@ -149,7 +151,7 @@ extension TestClient.Reply {
     var problemType: String? { string("type") }
 
     /// Whether this is an RFC 9457 problem with this status (in the header and the body) and type.
-    func isProblem(_ status: Int, _ type: String? = nil) -> Bool {
+    func isTradeProblem(_ status: Int, _ type: String? = nil) -> Bool {
         self.status == status && int("status") == status
             && headers["Content-Type"]?.hasPrefix("application/problem+json") == true
             && (type == nil || problemType == type)

@@ -54,7 +54,7 @@ import Testing
             ]
             for row in rows {
                 let reply = try await trade.order(row.side, row.symbol, row.quantity, token: token, key: "k")
-                #expect(reply.isProblem(422, "/problems/idempotency-key-reused"), "\(row.why): \(reply.status) \(reply.text)")
+                #expect(reply.isTradeProblem(422, "/problems/idempotency-key-reused"), "\(row.why): \(reply.status) \(reply.text)")
             }
             #expect(try await TradeSnapshot.take(trade.client, token: token) == before)
             let replay = try await trade.order("buy", "AAPL", 3, token: token, key: "k")
@@ -89,7 +89,7 @@ import Testing
             }
             trade.fake?.setMode(.normal)
             let executed = replies.filter { $0.status == 201 }
-            let inFlight = replies.filter { $0.isProblem(409, "/problems/idempotency-in-flight") }
+            let inFlight = replies.filter { $0.isTradeProblem(409, "/problems/idempotency-in-flight") }
             #expect(executed.count + inFlight.count == 12, "\(replies.map(\.status))")
             #expect(!executed.isEmpty)
             #expect(!inFlight.isEmpty, "requests made while the first ran are 409")
@@ -109,26 +109,26 @@ import Testing
             trade.setPrice("AAPL", "25.00")
             #expect(try await trade.order("buy", "AAPL", 2, token: token).transaction?.cashAfter == "50.00")
             let refused = try await trade.order("buy", "AAPL", 3, token: token, key: "topup")
-            #expect(refused.isProblem(422, "/problems/insufficient-funds"))
+            #expect(refused.isTradeProblem(422, "/problems/insufficient-funds"))
             #expect(try await trade.order("sell", "AAPL", 2, token: token).transaction?.cashAfter == "100.00")
             let retried = try await trade.order("buy", "AAPL", 3, token: token, key: "topup")
             #expect(retried.status == 201, "\(retried.text)")
             #expect(retried.transaction?.cashAfter == "25.00")
 
             let short = try await trade.order("sell", "AAPL", 4, token: token, key: "sell-more")
-            #expect(short.isProblem(422, "/problems/insufficient-shares"))
+            #expect(short.isTradeProblem(422, "/problems/insufficient-shares"))
             #expect(try await trade.order("buy", "AAPL", 1, token: token).status == 201)
             let sold = try await trade.order("sell", "AAPL", 4, token: token, key: "sell-more")
             #expect(sold.transaction?.cashAfter == "100.00", "\(sold.text)")
 
             let unknown = try await trade.order("buy", "LATER", 1, token: token, key: "unknown-first")
-            #expect(unknown.isProblem(404))
+            #expect(unknown.isTradeProblem(404))
             trade.setPrice("LATER", "1.00")
             #expect(try await trade.order("buy", "LATER", 1, token: token, key: "unknown-first").status == 201)
 
             trade.fake?.setMode(.http500)
             let down = try await trade.order("buy", "DOWN", 1, token: token, key: "down-first")
-            #expect(down.isProblem(503))
+            #expect(down.isTradeProblem(503))
             trade.fake?.setMode(.normal)
             trade.setPrice("DOWN", "1.00")
             #expect(try await trade.order("buy", "DOWN", 1, token: token, key: "down-first").status == 201)
@@ -173,7 +173,7 @@ import Testing
             #expect(replay.status == 201)
             #expect(replay.sameBytes(as: first), "\(replay.text) vs \(first.text): byte for byte after a restart")
             let reused = try await trade.order("buy", "AAPL", 4, token: token, key: "durable")
-            #expect(reused.isProblem(422, "/problems/idempotency-key-reused"))
+            #expect(reused.isTradeProblem(422, "/problems/idempotency-key-reused"))
             let log = try await trade.checker.check(token: token)
             #expect(log.problems.isEmpty, "\(log)")
             #expect(log.transactions.count == 1)

@@ -57,7 +57,7 @@ import Testing
             for side in ["buy", "sell"] {
                 for row in Self.badRequests {
                     let reply = try await trade.order(side, json: row.json, token: token, key: row.key)
-                    #expect(reply.isProblem(400, "/problems/invalid-request"), "\(side): \(row.why): \(reply.status) \(reply.text)")
+                    #expect(reply.isTradeProblem(400, "/problems/invalid-request"), "\(side): \(row.why): \(reply.status) \(reply.text)")
                 }
             }
             #expect(try await TradeSnapshot.take(trade.client, token: token) == before)
@@ -116,7 +116,7 @@ import Testing
                     var headers = HTTPHeaders()
                     if let value = authorization.value { headers.add("Authorization", value) }
                     let reply = try await trade.client.send(route.method, route.target, headers: headers, json: route.json)
-                    #expect(reply.isProblem(401), "\(route.method) \(route.target), \(authorization.why): \(reply.status)")
+                    #expect(reply.isTradeProblem(401), "\(route.method) \(route.target), \(authorization.why): \(reply.status)")
                     #expect(reply.headers["WWW-Authenticate"]?.hasPrefix("Bearer") == true, "\(authorization.why)")
                 }
             }
@@ -137,11 +137,11 @@ import Testing
             ]
             for row in rows {
                 let reply = try await trade.order(row.side, "NOPE", row.quantity, token: token)
-                #expect(reply.isProblem(404), "\(row.why): \(reply.status) \(reply.text)")
+                #expect(reply.isTradeProblem(404), "\(row.why): \(reply.status) \(reply.text)")
             }
             trade.fake?.setMode(.emptyQuote)
             let empty = try await trade.order("buy", "AAPL", 1, token: token)
-            #expect(empty.isProblem(404), "an empty Global Quote means unknown: \(empty.text)")
+            #expect(empty.isTradeProblem(404), "an empty Global Quote means unknown: \(empty.text)")
             trade.fake?.setMode(.normal)
             #expect(try await TradeSnapshot.take(trade.client, token: token) == before)
         }
@@ -162,7 +162,7 @@ import Testing
             ]
             for row in rows {
                 let reply = try await trade.order(row.side, row.symbol, row.quantity, token: token)
-                #expect(reply.isProblem(422, row.type), "\(row.why): \(reply.status) \(reply.text)")
+                #expect(reply.isTradeProblem(422, row.type), "\(row.why): \(reply.status) \(reply.text)")
             }
             #expect(try await TradeSnapshot.take(trade.client, token: token) == before)
         }
@@ -184,7 +184,7 @@ import Testing
                 ]
                 for row in rows {
                     let reply = try await trade.order(row.side, "MSFT", row.quantity, token: token)
-                    #expect(reply.isProblem(503), "\(mode), \(row.why): \(reply.status) \(reply.text)")
+                    #expect(reply.isTradeProblem(503), "\(mode), \(row.why): \(reply.status) \(reply.text)")
                 }
             }
             trade.fake?.setMode(.normal)
@@ -214,7 +214,7 @@ import Testing
             #expect(before.cash == "10000.00")
             for (side, quantity) in [("buy", 1), ("buy", 1_000_000), ("sell", 1)] {
                 let reply = try await trade.order(side, "AAPL", quantity, token: token)
-                #expect(reply.isProblem(503), "\(side) \(quantity): \(reply.status) \(reply.text)")
+                #expect(reply.isTradeProblem(503), "\(side) \(quantity): \(reply.status) \(reply.text)")
             }
             #expect(try await TradeSnapshot.take(trade.client, token: token) == before)
         }

@@ -103,7 +103,7 @@ import Testing
             ]
             for row in rows {
                 let reply = try await trade.client.get("/trade/transactions" + row.query, token: token)
-                #expect(reply.isProblem(400), "\(row.query): \(row.why): \(reply.status) \(reply.text)")
+                #expect(reply.isTradeProblem(400), "\(row.query): \(row.why): \(reply.status) \(reply.text)")
             }
             let plain = try await Self.page(trade, "?limit=0001", token: token)
             #expect(plain.raw.status == 200 && plain.ids.count == 1, "leading zeros are still plain digits")
@@ -126,7 +126,7 @@ import Testing
             #expect(try await Self.page(trade, "", token: bob).ids.isEmpty)
             #expect(try await Self.page(trade, "?before=\(alicesBuy.id + 1)", token: bob).ids.isEmpty)
             let bobSells = try await trade.order("sell", "AAPL", 1, token: bob)
-            #expect(bobSells.isProblem(422, "/problems/insufficient-shares"), "Alice's shares are not Bob's")
+            #expect(bobSells.isTradeProblem(422, "/problems/insufficient-shares"), "Alice's shares are not Bob's")
 
             let bobsBuy = try #require(try await trade.order("buy", "AAPL", 1, token: bob).transaction)
             #expect(bobsBuy.cashAfter == "9900.00", "Bob's own cash")

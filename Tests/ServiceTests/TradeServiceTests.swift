@@ -84,7 +84,7 @@ import Testing
             let before = try await TradeSnapshot.take(trade.client, token: token)
             #expect(before.cash == "0.00")
             let more = try await trade.order("buy", "QTR", 1, token: token)
-            #expect(more.isProblem(422, "/problems/insufficient-funds"), "\(more.text)")
+            #expect(more.isTradeProblem(422, "/problems/insufficient-funds"), "\(more.text)")
             let after = try await TradeSnapshot.take(trade.client, token: token)
             #expect(after == before, "a refused order changes nothing")
             let log = try await trade.checker.check(token: token)

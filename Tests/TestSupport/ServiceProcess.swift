@@ -19,8 +19,14 @@ public final class ServiceProcess: @unchecked Sendable {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    /// A port that was free a moment ago (bind 0, read it, close).
-    public static func freePort() -> Int {
+    /// A port for a real process that no port-0 bind can take meanwhile (see ``TradePorts``):
+    /// below the kernel's ephemeral range, bindable now, and not in `excluding`.
+    public static func freePort(excluding: Set<Int> = []) -> Int {
+        TradePorts.outsideEphemeralRange(excluding: excluding)
+    }
+
+    /// A port that was free a moment ago (bind 0, read it, close): the fallback.
+    static func ephemeralPort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         let address = SocketAddress(host: "127.0.0.1", port: 0)!

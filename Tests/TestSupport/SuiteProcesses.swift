@@ -36,13 +36,7 @@ public final class SuiteProcesses: Sendable {
         secret = "suite-secret-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
         var ports: [String: Int] = [:]
         for name in Self.services + ["gateway"] {
-            var port = ServiceProcess.freePort()
-            var tries = 0
-            while ports.values.contains(port) && tries < 20 {
-                port = ServiceProcess.freePort()
-                tries += 1
-            }
-            ports[name] = port
+            ports[name] = ServiceProcess.freePort(excluding: Set(ports.values))
         }
         self.ports = ports
         var urls: [String: String] = [:]

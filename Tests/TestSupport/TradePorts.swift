@@ -17,7 +17,7 @@ public enum TradePorts {
             let port = Int.random(in: 20_000...upper)
             if !excluding.contains(port), isBindable(port) { return port }
         }
-        return ServiceProcess.freePort()
+        return ServiceProcess.ephemeralPort()
     }
 
     static func ephemeralLow() -> Int {
