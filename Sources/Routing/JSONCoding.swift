@@ -14,7 +14,8 @@ public enum JSONCoding {
             return try JSONDecoder().decode(T.self, from: Data(request.body))
         } catch let DecodingError.keyNotFound(key, _) {
             throw HTTPError.invalidRequest("Missing field '\(key.stringValue)'.")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+                let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw HTTPError.invalidRequest(field.isEmpty ? "The request body must be a JSON object." : "Field '\(field)' has the wrong type.")
         } catch {

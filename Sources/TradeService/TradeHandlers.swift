@@ -170,7 +170,7 @@ struct TradeHandlers: Sendable {
     /// A query value of plain digits within `range`; `nil` when absent.
     private static func digits(_ raw: Substring?, name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let raw else { return nil }
-        guard !raw.isEmpty, raw.utf8.count <= 18, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+        guard !raw.isEmpty, raw.utf8.count <= 19, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let value = Int(raw), range.contains(value)
         else { throw HTTPError.invalidRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).") }
         return value
