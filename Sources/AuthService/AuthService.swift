@@ -10,9 +10,7 @@ public enum AuthService {
     public static func start(environment: Environment, logger: Logger, limits: HTTPLimits = HTTPLimits()) async throws
         -> ServiceHost {
         let config = try AuthConfig(environment: environment)
-        if config.jwtSecretIsDevelopmentDefault {
-            logger.warning("JWT_SECRET is not set: using the development secret. Never run production like this.")
-        }
+        Environment.warnIfDevelopmentSecret(config.jwtSecretIsDevelopmentDefault, logger: logger)
         let store = try UserStore(path: config.databasePath)
         let tokens = await TokenService(secret: config.jwtSecret)
         // Bounded: each hash holds 128 × r × N bytes (32 MiB at the default cost), and a container's

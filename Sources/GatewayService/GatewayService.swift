@@ -13,9 +13,7 @@ public enum GatewayService {
     public static func start(environment: Environment, logger: Logger, limits: HTTPLimits = HTTPLimits()) async throws
         -> ServiceHost {
         let config = try GatewayConfig(environment: environment)
-        if config.jwtSecretIsDevelopmentDefault {
-            logger.warning("JWT_SECRET is not set: using the development secret. Never run production like this.")
-        }
+        Environment.warnIfDevelopmentSecret(config.jwtSecretIsDevelopmentDefault, logger: logger)
         let group = try ServiceHost.makeEventLoops(config.common)
         let tokens = await TokenService(secret: config.jwtSecret)
         let timeout = config.upstreamTimeoutMs

@@ -96,6 +96,12 @@ public struct Environment: Sendable {
         return (secret, secret == Self.developmentJWTSecret)
     }
 
+    /// Logs the loud warning of every start that uses the development JWT secret.
+    public static func warnIfDevelopmentSecret(_ isDevelopmentDefault: Bool, logger: Logger) {
+        guard isDevelopmentDefault else { return }
+        logger.warning("JWT_SECRET is not set: using the development secret. Never run production like this.")
+    }
+
     /// `DATABASE_PATH`, with its parent folder created and checked writable.
     public func databasePath(service: String) throws -> String {
         let path = string("DATABASE_PATH", default: "./data/\(service).sqlite")

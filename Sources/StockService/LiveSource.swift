@@ -20,8 +20,8 @@ final class LiveSource: MarketSource {
     private let now: @Sendable () -> Date
     /// Mirrors the `quotes` table so the cached path touches no disk and no other thread.
     private let quotes: Mutex<[String: QuoteStore.StoredQuote]>
-    private let quoteFlights = Mutex<[String: Task<Result<QuoteStore.StoredQuote, ProviderError>, Never>]>([:])
-    private let historyFlights = Mutex<[String: Task<Result<[DailyClose], ProviderError>, Never>]>([:])
+    private let quoteFlights = SingleFlight<Result<QuoteStore.StoredQuote, ProviderError>>()
+    private let historyFlights = SingleFlight<Result<[DailyClose], ProviderError>>()
 
     init(client: AlphaVantageClient, store: QuoteStore, ttlSeconds: Int, tracked: [String], names: [String: String],
          logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
@@ -84,17 +84,10 @@ final class LiveSource: MarketSource {
     // MARK: - One provider call per symbol at a time
 
     private func sharedQuoteFetch(_ symbol: String) async -> Result<QuoteStore.StoredQuote, ProviderError> {
-        let task = quoteFlights.withLock { flights in
-            if let running = flights[symbol] { return running }
-            let task = Task { await self.fetchQuote(symbol) }
-            flights[symbol] = task
-            return task
-        }
-        return await task.value
+        await quoteFlights.run(symbol) { await self.fetchQuote(symbol) }
     }
 
     private func fetchQuote(_ symbol: String) async -> Result<QuoteStore.StoredQuote, ProviderError> {
-        defer { _ = quoteFlights.withLock { $0.removeValue(forKey: symbol) } }
         let result = await StockMetrics.measure(function: "GLOBAL_QUOTE") { () async throws(ProviderError) in
             try await self.client.quote(symbol: symbol)
         }
@@ -115,17 +108,10 @@ final class LiveSource: MarketSource {
     }
 
     private func sharedHistoryFetch(_ symbol: String) async -> Result<[DailyClose], ProviderError> {
-        let task = historyFlights.withLock { flights in
-            if let running = flights[symbol] { return running }
-            let task = Task { await self.fetchHistory(symbol) }
-            flights[symbol] = task
-            return task
-        }
-        return await task.value
+        await historyFlights.run(symbol) { await self.fetchHistory(symbol) }
     }
 
     private func fetchHistory(_ symbol: String) async -> Result<[DailyClose], ProviderError> {
-        defer { _ = historyFlights.withLock { $0.removeValue(forKey: symbol) } }
         let result = await StockMetrics.measure(function: "TIME_SERIES_DAILY") { () async throws(ProviderError) in
             try await self.client.dailyCloses(symbol: symbol)
         }

@@ -10,9 +10,7 @@ public enum TradeService {
     public static func start(environment: Environment, logger: Logger, limits: HTTPLimits = HTTPLimits()) async throws
         -> ServiceHost {
         let config = try TradeConfig(environment: environment)
-        if config.jwtSecretIsDevelopmentDefault {
-            logger.warning("JWT_SECRET is not set: using the development secret. Never run production like this.")
-        }
+        Environment.warnIfDevelopmentSecret(config.jwtSecretIsDevelopmentDefault, logger: logger)
         let ledger = try Ledger(path: config.databasePath, initialCash: config.initialCash)
         let group = try ServiceHost.makeEventLoops(config.common)
         let handlers = TradeHandlers(config: config, ledger: ledger, tokens: await TokenService(secret: config.jwtSecret),
