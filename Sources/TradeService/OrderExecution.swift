@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Money
+import Routing
 import ServiceKit
 
 /// One order's changes, applied inside the caller's transaction and savepoint. Every check is made
@@ -46,7 +47,9 @@ enum OrderExecution {
         } catch is MoneyError {
             throw TradeErrors.amountOverflow
         }
-        precondition(cashAfter.minorUnits >= 0, "cash would go negative")
+        // The checks above make this impossible; if it ever happened, refuse the order (its
+        // savepoint rolls back) rather than crash or write a negative balance.
+        guard cashAfter.minorUnits >= 0 else { throw HTTPError.internalError }
         try db.cachedStatement(sql: "UPDATE accounts SET cash_cents = ? WHERE user_id = ?").execute(arguments: [cashAfter.minorUnits, order.userID])
         try db.cachedStatement(sql: """
             INSERT INTO transactions (user_id, side, symbol, quantity, price_units, total_cents, cash_after_cents, executed_at)
