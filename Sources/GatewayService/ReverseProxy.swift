@@ -64,6 +64,9 @@ struct ReverseProxy: Sendable {
     /// Fields of an upstream response that our server sets itself.
     static let upstreamFramingFields: Set<String> = ["content-length", "date", "x-request-id"]
 
+    /// Lengths of every name in the lists above: a cheap first filter.
+    static let candidateLengths = Set((hopByHopFields.union(clientForwardingFields).union(upstreamFramingFields)).map(\.utf8.count))
+
     /// `Connection` and every field it names, the fixed hop-by-hop list and `alsoRemoving`, in
     /// one pass over the fields.
     static func removeHopByHop(_ headers: inout HTTPHeaders, alsoRemoving extra: Set<String> = []) {
@@ -74,8 +77,8 @@ struct ReverseProxy: Sendable {
             }
         }
         headers.removeAll { field in
-            // Field names are short ASCII; lowercasing only names of plausible length keeps this cheap.
-            guard field.name.utf8.count <= 17 || !named.isEmpty else { return false }
+            // Only names whose length one of the lists has are lowercased and looked up.
+            guard candidateLengths.contains(field.name.utf8.count) || !named.isEmpty else { return false }
             let lower = field.name.lowercased()
             return hopByHopFields.contains(lower) || extra.contains(lower) || named.contains(lower)
         }

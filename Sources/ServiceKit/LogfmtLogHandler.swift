@@ -59,13 +59,37 @@ public struct LogfmtLogHandler: LogHandler {
 
 /// RFC 3339 UTC timestamps.
 public enum Timestamp {
-    /// `2026-11-24T18:03:49Z`: whole seconds, as the API returns them.
+    /// `2026-11-24T18:03:49Z`: whole seconds, as the API returns them. Built digit by digit:
+    /// `String(format:)` costs microseconds, and quotes and orders format one each.
     public static func rfc3339(_ date: Date = Date()) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        func digits(_ value: Int32, _ count: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<count { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(truncatingIfNeeded: rest / divisor) + 0x30)
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(parts.tm_year + 1900, 4)
+        bytes.append(0x2D)
+        digits(parts.tm_mon + 1, 2)
+        bytes.append(0x2D)
+        digits(parts.tm_mday, 2)
+        bytes.append(0x54)
+        digits(parts.tm_hour, 2)
+        bytes.append(0x3A)
+        digits(parts.tm_min, 2)
+        bytes.append(0x3A)
+        digits(parts.tm_sec, 2)
+        bytes.append(0x5A)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// With milliseconds, for logs.

@@ -53,14 +53,6 @@ struct StockHandlers: Sendable {
         let stocks: [ListItem]
     }
 
-    struct QuoteBody: Encodable {
-        let symbol: String
-        let price: String
-        let currency: String
-        let as_of: String
-        let source: String
-    }
-
     struct HistoryItem: Encodable {
         let date: String
         let close: String
@@ -82,8 +74,12 @@ struct StockHandlers: Sendable {
     func quote(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let symbol = try Self.symbol(context)
         let quote = try await source.quote(symbol)
-        return try JSONCoding.response(QuoteBody(symbol: quote.symbol, price: quote.price.description, currency: "USD",
-                                                 as_of: Timestamp.rfc3339(quote.asOf), source: quote.source.rawValue))
+        // The hottest route of the suite (every order asks it): written by hand, not by
+        // JSONEncoder. Every value is plain ASCII that needs no escaping (a validated symbol,
+        // digits, a timestamp, an enum), in the same sorted-key shape the encoder would give.
+        let body = "{\"as_of\":\"\(Timestamp.rfc3339(quote.asOf))\",\"currency\":\"USD\",\"price\":\"\(quote.price)\","
+            + "\"source\":\"\(quote.source.rawValue)\",\"symbol\":\"\(quote.symbol)\"}"
+        return HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: Array(body.utf8))
     }
 
     func history(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
