@@ -45,7 +45,9 @@ struct ReverseProxy: Sendable {
         }
         record(status: response.status, since: start)
         var responseHeaders = response.headers
-        Self.removeHopByHop(&responseHeaders, alsoRemoving: Self.upstreamFramingFields)
+        // HEAD keeps the upstream's Content-Length: it is the GET's length, not the empty body's.
+        Self.removeHopByHop(&responseHeaders,
+                            alsoRemoving: request.method == "HEAD" ? Self.upstreamHeadFields : Self.upstreamFramingFields)
         return HTTPResponse(status: response.status, headers: responseHeaders, body: response.body)
     }
 
@@ -63,6 +65,7 @@ struct ReverseProxy: Sendable {
                                                       "expect"]
     /// Fields of an upstream response that our server sets itself.
     static let upstreamFramingFields: Set<String> = ["content-length", "date", "x-request-id"]
+    static let upstreamHeadFields: Set<String> = ["date", "x-request-id"]
 
     /// Lengths of every name in the lists above: a cheap first filter.
     static let candidateLengths = Set((hopByHopFields.union(clientForwardingFields).union(upstreamFramingFields)).map(\.utf8.count))

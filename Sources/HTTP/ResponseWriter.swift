@@ -49,7 +49,16 @@ enum ResponseWriter {
         } else {
             out.append(contentsOf: "HTTP/1.1 \(response.status) \(HTTPResponse.reasonPhrase(response.status))\r\n".utf8)
         }
-        for (name, value) in response.headers where !isFramingField(name) {
+        // A HEAD answer's length is the GET's (RFC 9110 §9.3.2); a proxy passes it on as a field
+        // because the body it got was empty.
+        var headLength: Int? = nil
+        for (name, value) in response.headers {
+            if isFramingField(name) {
+                if method == "HEAD" && HTTPHeaders.equalsIgnoringCase(name, "content-length") {
+                    headLength = RequestHeadParser.parseDecimal(value)
+                }
+                continue
+            }
             out.append(contentsOf: name.utf8)
             out.append(0x3A)
             out.append(0x20)
@@ -61,7 +70,7 @@ enum ResponseWriter {
         let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
         if !(response.status == 204 || (100..<200).contains(response.status)) {
             out.append(contentsOf: contentLengthPrefix)
-            appendDecimal(response.body.count, to: &out)
+            appendDecimal(response.body.isEmpty ? headLength ?? 0 : response.body.count, to: &out)
             out.append(0x0D)
             out.append(0x0A)
         }

@@ -200,6 +200,22 @@ struct HTTPServerTests {
         }
     }
 
+    @Test("a HEAD answer with an empty body keeps the Content-Length its responder declared (a proxy's case)")
+    func headDeclaredLength() async throws {
+        let responder: HTTPServer.Responder = { _ in HTTPResponse(status: 200, headers: ["Content-Length": "42"]) }
+        try await Self.withServer(responder: responder) { server in
+            let port = server.port
+            try await rawBlocking {
+                let client = try RawClient(port: port)
+                client.send(RawRequest.make("HEAD", "/h") + RawRequest.make("GET", "/g"))
+                let head = try #require(client.readResponse(bodyless: true))
+                #expect(head.header("Content-Length") == "42")
+                let get = try #require(client.readResponse())
+                #expect(get.header("Content-Length") == "0", "only HEAD takes the declared length")
+            }
+        }
+    }
+
     @Test("stamps every response with an IMF-fixdate Date")
     func dateHeader() async throws {
         try await Self.withServer { server in
