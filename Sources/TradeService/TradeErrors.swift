@@ -10,8 +10,8 @@ enum TradeErrors {
                                      detail: "This Idempotency-Key was used with a different request.")
     static let keyInFlight = HTTPError(409, type: "/problems/idempotency-in-flight", title: "Request in progress",
                                        detail: "A request with this Idempotency-Key is still being processed.")
-    static let amountOverflow = HTTPError(422, type: "/problems/amount-out-of-range", title: "Amount out of range",
-                                          detail: "The order's amount is too large to process.")
+    /// Only reachable with absurd prices or balances (beyond Int64 cents); a malformed order.
+    static let amountOverflow = HTTPError.invalidRequest("The order's amount is too large to process.")
 
     static func unknownSymbol(_ symbol: String) -> HTTPError {
         HTTPError(404, type: "/problems/unknown-symbol", title: "Unknown symbol", detail: "No stock has the symbol \(symbol).")

@@ -69,7 +69,7 @@ PROBLEM_TYPES = {
     "/problems/internal-error": 500, "/problems/bad-gateway": 502,
     "/problems/price-unavailable": 503, "/problems/quote-unavailable": 503,
     "/problems/service-unavailable": 503, "/problems/gateway-timeout": 504,
-    "/problems/http-version-not-supported": 505,
+    "/problems/http-version-not-supported": 505, "/problems/request-timeout": 408,
 }
 
 
