@@ -8,17 +8,6 @@ import TestSupport
 /// Reproduce a failure with `HTTP_FUZZ_SEED=<seed printed by the run> swift test --filter FuzzTests`.
 @Suite("Fuzz")
 struct FuzzTests {
-    /// SplitMix64: tiny, seedable, good enough to pick mutations.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let corpus: [[UInt8]] = [
         "GET / HTTP/1.1\r\nHost: a\r\n\r\n",

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Money
 
 /// Checks `Price.total(quantity:)` against an independent reference that multiplies
@@ -6,18 +7,6 @@ import Money
 /// the tie rule shows up as a mismatch rather than being mirrored by the test.
 @Suite("Properties")
 struct PropertyTests {
-    /// SplitMix64: tiny, well-known, and deterministic, so any failure is reproducible.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Little-endian decimal digits of a non-negative integer, taken from its text form.
     static func digits(_ value: UInt64) -> [Int] {

@@ -67,17 +67,6 @@ import Testing
         }
     }
 
-    /// A small deterministic generator, so a failing run can be replayed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     struct PlannedOrder: Sendable {
         let user: Int
@@ -95,7 +84,7 @@ import Testing
             var tokens: [String] = []
             for user in 1...4 { tokens.append(try await trade.token(Int64(user))) }
             let userTokens = tokens
-            var random = SplitMix64(state: seed)
+            var random = SeededGenerator(state: seed)
             let plan = (0..<200).map { _ in
                 PlannedOrder(user: Int.random(in: 0..<4, using: &random),
                              side: Bool.random(using: &random) ? "buy" : "sell",
