@@ -157,7 +157,6 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         pendingVersionMinor = request.versionMinor
         let responder = owner.responder
         let loop = owner.loop
-        owner.inFlight += 1
         Task(executorPreference: loop) {
             let response = await responder(request)
             if loop.inEventLoop {
@@ -170,7 +169,6 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     /// Queues the responder's answer and moves on to the next pipelined request, if any.
     private func finish(_ response: HTTPResponse) {
-        owner.inFlight -= 1
         guard state == .handling else { return }  // closed meanwhile (peer reset, forced shutdown)
         let keepAlive = pendingKeepAlive && !owner.draining && !peerClosed
             && !response.headers.hasToken("close", in: "Connection")

@@ -95,7 +95,6 @@ public final class HTTPServer: Sendable {
 
     func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
     func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
-    func noteAcceptError(_ error: any Error) {}
 
     /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
     /// (their responses say `Connection: close`), then close whatever is left after the drain

@@ -24,12 +24,6 @@ struct ResponseParser {
         self.limits = limits
     }
 
-    /// Whether any byte of the response has been consumed.
-    var hasStarted: Bool {
-        if case .head(let resumeAt) = state { return resumeAt > 0 }
-        return true
-    }
-
     mutating func parse(_ bytes: UnsafeRawBufferPointer) -> (event: Event, consumed: Int) {
         switch state {
         case .head(let resumeAt):
@@ -37,7 +31,7 @@ struct ResponseParser {
             case .failure:
                 return (.failure("malformed response head"), 0)
             case .incomplete(let next):
-                state = .head(resumeAt: max(next, bytes.count > 0 ? 1 : 0))
+                state = .head(resumeAt: next)
                 return (.needMore, 0)
             case .complete(let end):
                 state = .head(resumeAt: 0)

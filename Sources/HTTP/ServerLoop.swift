@@ -14,7 +14,6 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     private unowned let server: HTTPServer
     private var connections: [Int32: HTTPConnection] = [:]
     var dirty: [HTTPConnection] = []
-    var inFlight = 0
     private(set) var draining = false
     private var accepting = false
     private var date = HTTPDate()
@@ -57,7 +56,6 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
             } catch {
                 // EMFILE/ENFILE: out of descriptors. Stop for this iteration; the listener stays
                 // readable and we retry on the next one.
-                server.noteAcceptError(error)
                 return
             }
             guard let (fd, peer) = accepted else { return }

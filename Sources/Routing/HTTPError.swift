@@ -44,11 +44,6 @@ public struct HTTPError: ProblemConvertible, Sendable {
     public static let internalError = HTTPError(500, type: "/problems/internal-error", title: "Internal server error",
                                                 detail: "The server could not complete the request.")
 
-    /// 503 `/problems/service-unavailable` with `Retry-After`.
-    public static func serviceUnavailable(_ detail: String, retryAfterSeconds: Int) -> HTTPError {
-        HTTPError(503, type: "/problems/service-unavailable", title: "Service unavailable", detail: detail,
-                  headers: ["Retry-After": String(retryAfterSeconds)])
-    }
 }
 
 extension HTTPResponse {
