@@ -49,30 +49,32 @@ public enum ServiceMetrics {
         timer.recordInterval(duration)
     }
 
-    private static let namedHandles = Mutex<[String: CoreMetrics.Counter]>([:])
-    private static let namedTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private static let namedCounters = HandleCache<CoreMetrics.Counter>()
+    private static let namedTimers = HandleCache<CoreMetrics.Timer>()
 
     /// A cached counter handle: creating one per use would take the registry's lock each time.
-    public static func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return namedHandles.withLock { cache in
-            if let found = cache[key] { return found }
-            bootstrap()
-            let made = CoreMetrics.Counter(label: label, dimensions: dimensions)
-            if cache.count < 10_000 { cache[key] = made }
-            return made
-        }
+    public static func counter(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
+        namedCounters.handle(label, dimensions) { CoreMetrics.Counter(label: label, dimensions: dimensions) }
     }
 
     /// A cached timer (histogram) handle.
-    public static func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return namedTimers.withLock { cache in
-            if let found = cache[key] { return found }
-            bootstrap()
-            let made = CoreMetrics.Timer(label: label, dimensions: dimensions)
-            if cache.count < 10_000 { cache[key] = made }
-            return made
+    public static func timer(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Timer {
+        namedTimers.handle(label, dimensions) { CoreMetrics.Timer(label: label, dimensions: dimensions) }
+    }
+
+    /// Metric handles by label and dimensions, bounded (clients can invent label values).
+    private final class HandleCache<Handle: Sendable>: Sendable {
+        private let handles = Mutex<[String: Handle]>([:])
+
+        func handle(_ label: String, _ dimensions: [(String, String)], make: () -> Handle) -> Handle {
+            let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+            return handles.withLock { cache in
+                if let found = cache[key] { return found }
+                bootstrap()
+                let made = make()
+                if cache.count < 10_000 { cache[key] = made }
+                return made
+            }
         }
     }
 

@@ -23,7 +23,7 @@ enum StockMetrics {
         } catch {
             result = .failure(error)
         }
-        Timer(label: "provider_request_duration_seconds", dimensions: [("function", function)])
+        ServiceMetrics.timer("provider_request_duration_seconds", [("function", function)])
             .recordInterval(ContinuousClock.now - start)
         let outcome = switch result {
         case .success: "ok"
@@ -31,7 +31,7 @@ enum StockMetrics {
         case .failure(.rateLimited): "rate_limited"
         case .failure(.unavailable): "unavailable"
         }
-        Counter(label: "provider_requests_total", dimensions: [("function", function), ("outcome", outcome)]).increment()
+        ServiceMetrics.counter("provider_requests_total", [("function", function), ("outcome", outcome)]).increment()
         return result
     }
 }

@@ -86,7 +86,7 @@ struct TradeHandlers: Sendable {
     private func currentPrice(_ symbol: String, context: RequestContext) async throws -> Price {
         let start = ContinuousClock.now
         let result = await stock.price(symbol, requestID: context.requestID)
-        Timer(label: "price_lookup_duration_seconds").recordInterval(ContinuousClock.now - start)
+        ServiceMetrics.timer("price_lookup_duration_seconds").recordInterval(ContinuousClock.now - start)
         switch result {
         case .success(let price):
             lastPrices.remember(symbol, price)
@@ -180,6 +180,7 @@ struct TradeHandlers: Sendable {
 /// Orders by side and outcome.
 enum TradeMetrics {
     static func order(_ side: Order.Side, outcome: String) {
-        Counter(label: "orders_total", dimensions: [("side", side.rawValue), ("outcome", outcome)]).increment()
+        // Cached handle: this runs for every order.
+        ServiceMetrics.counter("orders_total", [("side", side.rawValue), ("outcome", outcome)]).increment()
     }
 }
