@@ -24,15 +24,21 @@ public enum GatewayService {
         let trade = ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout, group: group, tokens: tokens) { _ in true }
         let health = AggregateHealth(upstreams: [("auth", config.authURL), ("stock", config.stockURL), ("trade", config.tradeURL)],
                                      group: group)
+        let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst) : nil
+        // The same prefixes twice: the router's patterns, and the gateway's own path in front of it.
+        let prefixes = [
+            GatewayResponder.Prefix(pattern: "/auth/**", proxy: auth, path: "/auth", deeper: true),
+            GatewayResponder.Prefix(pattern: "/stocks", proxy: stock, path: "/stocks", deeper: false),
+            GatewayResponder.Prefix(pattern: "/stocks/**", proxy: stock, path: "/stocks", deeper: true),
+            GatewayResponder.Prefix(pattern: "/trade/**", proxy: trade, path: "/trade", deeper: true),
+        ]
         return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group,
                                health: health.handle, routes: { router in
-            if config.rateLimitRPS > 0 {
-                router.add(RateLimitMiddleware(limiter: RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst)))
-            }
-            router.on("*", "/auth/**", auth.forward)
-            router.on("*", "/stocks", stock.forward)
-            router.on("*", "/stocks/**", stock.forward)
-            router.on("*", "/trade/**", trade.forward)
+            if let limiter { router.add(RateLimitMiddleware(limiter: limiter)) }
+            for prefix in prefixes { router.on("*", prefix.pattern, prefix.proxy.forward) }
+        }, responder: { router in
+            GatewayResponder(router: router, prefixes: prefixes, limiter: limiter, tokens: tokens,
+                             observer: RequestObserver(logger: logger))
         })
     }
 }

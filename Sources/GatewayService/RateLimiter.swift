@@ -41,6 +41,12 @@ final class RateLimiter: Sendable {
         }
     }
 
+    /// The 429 for a client that must wait `seconds`.
+    static func tooManyRequests(retryAfter seconds: Int) -> HTTPError {
+        HTTPError(429, type: "/problems/rate-limited", title: "Too many requests",
+                  detail: "This client is over its request rate; slow down.", headers: ["Retry-After": String(seconds)])
+    }
+
     private func prune(_ table: inout [String: Bucket], now: ContinuousClock.Instant) {
         let fullAfter = Duration.seconds(burst / rate)
         table = table.filter { now - $0.value.updated < fullAfter }
@@ -54,9 +60,7 @@ struct RateLimitMiddleware: Middleware {
 
     func handle(_ request: HTTPRequest, context: RequestContext, next: Handler) async throws -> HTTPResponse {
         if context.route != "/health" && context.route != "/metrics", let wait = limiter.take(request.peer) {
-            throw HTTPError(429, type: "/problems/rate-limited", title: "Too many requests",
-                            detail: "This client is over its request rate; slow down.",
-                            headers: ["Retry-After": String(wait)])
+            throw RateLimiter.tooManyRequests(retryAfter: wait)
         }
         return try await next(request, context)
     }

@@ -26,65 +26,78 @@ struct ReverseProxy: Sendable {
         self.requiresToken = requiresToken
     }
 
+    /// The router's path (`/auth/me` with a token not seen before, every request when the
+    /// gateway's own path declines): check the token, then relay.
     func forward(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         if requiresToken(request.path) { _ = try await tokens.authenticate(request) }
-        var headers = request.headers
-        // We are the edge: whatever the client claims about forwarding is dropped (API.md).
-        Self.removeHopByHop(&headers, alsoRemoving: Self.clientForwardingFields)
-        headers.add("X-Forwarded-For", request.peer)
-        headers.add("X-Forwarded-Proto", "http")
-        headers.add("X-Request-ID", context.requestID)
-        let upstreamRequest = ClientRequest(method: request.method, target: request.target, headers: headers, body: request.body)
-        let start = ContinuousClock.now
-        let response: ClientResponse
-        do {
-            response = try await client.send(upstreamRequest)
-        } catch {
-            record(status: error == .timedOut ? 504 : 502, since: start)
-            throw error == .timedOut ? Self.gatewayTimeout(name) : Self.badGateway(name)
+        return await withCheckedContinuation { continuation in
+            relay(request, requestID: context.requestID) { continuation.resume(returning: $0) }
         }
-        record(status: response.status, since: start)
-        var responseHeaders = response.headers
-        // HEAD keeps the upstream's Content-Length: it is the GET's length, not the empty body's.
-        Self.removeHopByHop(&responseHeaders,
-                            alsoRemoving: request.method == "HEAD" ? Self.upstreamHeadFields : Self.upstreamFramingFields)
-        return HTTPResponse(status: response.status, headers: responseHeaders, body: response.body)
     }
 
-    private func record(status: Int, since start: ContinuousClock.Instant) {
-        metrics.requests(status: status).increment()
-        metrics.duration.recordInterval(.now - start)
+    /// Sends `request` upstream and calls `completion` once with the response to relay, or a
+    /// 502/504 problem. Called on an event loop, everything happens on that loop (``HTTPClient``).
+    func relay(_ request: HTTPRequest, requestID: String, completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 3)
+        // We are the edge: whatever the client claims about forwarding is dropped (API.md).
+        Self.copyEndToEnd(request.headers, into: &headers, alsoRemoving: Self.clientForwardingFields)
+        headers.add("X-Forwarded-For", request.peer)
+        headers.add("X-Forwarded-Proto", "http")
+        headers.add("X-Request-ID", requestID)
+        let upstreamRequest = ClientRequest(method: request.method, target: request.target, headers: headers, body: request.body)
+        let start = ContinuousClock.now
+        let isHead = request.method == "HEAD"
+        client.send(upstreamRequest) { [name, metrics] result in
+            switch result {
+            case .success(let response):
+                metrics.record(status: response.status, since: start)
+                var responseHeaders = HTTPHeaders()
+                responseHeaders.reserveCapacity(response.headers.count)
+                // HEAD keeps the upstream's Content-Length: it is the GET's length, not the empty body's.
+                Self.copyEndToEnd(response.headers, into: &responseHeaders,
+                                  alsoRemoving: isHead ? Self.upstreamHeadFields : Self.upstreamFramingFields)
+                completion(HTTPResponse(status: response.status, headers: responseHeaders, body: response.body))
+            case .failure(let error):
+                metrics.record(status: error == .timedOut ? 504 : 502, since: start)
+                completion(.problem(for: error == .timedOut ? Self.gatewayTimeout(name) : Self.badGateway(name)))
+            }
+        }
     }
 
     /// Hop-by-hop fields (RFC 9110 §7.6.1), lower-case.
-    static let hopByHopFields: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                              "transfer-encoding", "upgrade"]
+    static let hopByHopFields = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
     /// Forwarding claims a client may not make to us: we are the edge.
     /// `Expect` too: our server already answered `100 Continue` and holds the whole body.
-    static let clientForwardingFields: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id",
-                                                      "expect"]
+    static let clientForwardingFields = ["x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id", "expect"]
     /// Fields of an upstream response that our server sets itself.
-    static let upstreamFramingFields: Set<String> = ["content-length", "date", "x-request-id"]
-    static let upstreamHeadFields: Set<String> = ["date", "x-request-id"]
+    static let upstreamFramingFields = ["content-length", "date", "x-request-id"]
+    static let upstreamHeadFields = ["date", "x-request-id"]
 
-    /// Lengths of every name in the lists above: a cheap first filter.
-    static let candidateLengths = Set((hopByHopFields.union(clientForwardingFields).union(upstreamFramingFields)).map(\.utf8.count))
-
-    /// `Connection` and every field it names, the fixed hop-by-hop list and `alsoRemoving`, in
-    /// one pass over the fields.
-    static func removeHopByHop(_ headers: inout HTTPHeaders, alsoRemoving extra: Set<String> = []) {
-        var named: Set<String> = []
-        for field in headers where field.name.utf8.count == 10 && HTTPHeaders.equalsIgnoringCase(field.name, "connection") {
+    /// Copies the fields of `source` except `Connection` and every field it names, the fixed
+    /// hop-by-hop list and `extra`: one pass, no lower-cased copies or hashing per field (this
+    /// runs twice per proxied request).
+    static func copyEndToEnd(_ source: HTTPHeaders, into target: inout HTTPHeaders, alsoRemoving extra: [String]) {
+        var named: [Substring] = []
+        for field in source where HTTPHeaders.equalsIgnoringCase(field.name, "connection") {
             for token in field.value.split(separator: ",") where !token.trimmingSpaces.isEmpty {
-                named.insert(token.trimmingSpaces.lowercased())
+                named.append(token.trimmingSpaces)
             }
         }
-        headers.removeAll { field in
-            // Only names whose length one of the lists has are lowercased and looked up.
-            guard candidateLengths.contains(field.name.utf8.count) || !named.isEmpty else { return false }
-            let lower = field.name.lowercased()
-            return hopByHopFields.contains(lower) || extra.contains(lower) || named.contains(lower)
+        for field in source {
+            if matches(field.name, hopByHopFields) || matches(field.name, extra) { continue }
+            if !named.isEmpty && named.contains(where: { HTTPHeaders.equalsIgnoringCase($0, field.name) }) { continue }
+            target.add(field.name, field.value)
         }
+    }
+
+    /// Whether `name` is one of `list` (lower-case), ignoring case.
+    private static func matches(_ name: String, _ list: [String]) -> Bool {
+        let length = name.utf8.count
+        for candidate in list where candidate.utf8.count == length {
+            if HTTPHeaders.equalsIgnoringCase(name, candidate) { return true }
+        }
+        return false
     }
 
     static func badGateway(_ upstream: String) -> HTTPError {
@@ -108,6 +121,11 @@ final class UpstreamMetrics: Sendable {
     init(upstream: String) {
         self.upstream = upstream
         duration = ServiceMetrics.timer("upstream_request_duration_seconds", [("upstream", upstream)])
+    }
+
+    func record(status: Int, since start: ContinuousClock.Instant) {
+        requests(status: status).increment()
+        duration.recordInterval(.now - start)
     }
 
     func requests(status: Int) -> Counter {

@@ -93,20 +93,35 @@ public final class HTTPClient: Sendable {
 
     /// Sends `request` and returns the complete response.
     public func send(_ request: ClientRequest) async throws(HTTPClientError) -> ClientResponse {
-        let address = try resolvedAddress()
-        let loop = EventLoop.current.flatMap { pools[ObjectIdentifier($0)] != nil ? $0 : nil } ?? group.next()
-        let pool = pools[ObjectIdentifier(loop)]!
-        let bytes = RequestSerializer.serialize(request, host: configuration.host, port: configuration.port)
-        let result: Result<ClientResponse, HTTPClientError> = await withCheckedContinuation { continuation in
-            let job = UpstreamJob(bytes: bytes, isHead: request.method == "HEAD", retryable: request.isRetryable,
-                                  deadline: .now + configuration.timeout, continuation: continuation)
-            if loop.inEventLoop {
-                pool.submit(job, address: address)
-            } else {
-                loop.execute { pool.submit(job, address: address) }
-            }
+        let result = await withCheckedContinuation { continuation in
+            send(request) { continuation.resume(returning: $0) }
         }
         return try result.get()
+    }
+
+    /// Sends `request` and calls `completion` once with the complete response or the failure.
+    /// Called on one of the group's loops, everything happens on that loop, `completion` included,
+    /// with no task or thread hop: the gateway's proxy path. From elsewhere, the request moves to
+    /// the next loop and `completion` runs there.
+    public func send(_ request: ClientRequest,
+                     completion: @escaping @Sendable (Result<ClientResponse, HTTPClientError>) -> Void) {
+        let address: SocketAddress
+        do {
+            address = try resolvedAddress()
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        let loop = EventLoop.current.flatMap { pools[ObjectIdentifier($0)] != nil ? $0 : nil } ?? group.next()
+        let pool = pools[ObjectIdentifier(loop)]!
+        let job = UpstreamJob(bytes: RequestSerializer.serialize(request, host: configuration.host, port: configuration.port),
+                              isHead: request.method == "HEAD", retryable: request.isRetryable,
+                              deadline: .now + configuration.timeout, completion: completion)
+        if loop.inEventLoop {
+            pool.submit(job, address: address)
+        } else {
+            loop.execute { pool.submit(job, address: address) }
+        }
     }
 
     /// The upstream's address: numeric hosts parse directly; names (compose service names) go
@@ -145,11 +160,11 @@ struct UpstreamJob {
     let isHead: Bool
     let retryable: Bool
     let deadline: ContinuousClock.Instant
-    let continuation: CheckedContinuation<Result<ClientResponse, HTTPClientError>, Never>
+    let completion: @Sendable (Result<ClientResponse, HTTPClientError>) -> Void
     var attempts = 0
 
     func complete(_ result: Result<ClientResponse, HTTPClientError>) {
-        continuation.resume(returning: result)
+        completion(result)
     }
 }
 

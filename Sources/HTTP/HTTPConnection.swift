@@ -42,6 +42,9 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     private var pendingMethod = "GET"
     private var pendingKeepAlive = true
     private var pendingVersionMinor = 1
+    /// Set while the responder runs: an answer given on the spot must not re-enter ``process()``
+    /// (pipelined requests would recurse once each); `process()` itself moves on instead.
+    private var dispatching = false
     var isDirty = false
 
     init(fd: Int32, peer: String, owner: ServerLoop) {
@@ -129,7 +132,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
             case .request(let request):
                 compactInput()
                 dispatch(request)
-                return
+                // Answered on the spot: go on with pipelined bytes, unless writing fell behind.
+                if state == .handling || readingPaused { return }
             case .failure(let error):
                 fail(error)
                 return
@@ -155,16 +159,16 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         pendingMethod = request.method
         pendingKeepAlive = request.keepAlive
         pendingVersionMinor = request.versionMinor
-        let responder = owner.responder
         let loop = owner.loop
-        Task(executorPreference: loop) {
-            let response = await responder(request)
+        dispatching = true
+        owner.responder.respond(to: request) { response in
             if loop.inEventLoop {
                 self.finish(response)
             } else {
                 loop.execute { self.finish(response) }
             }
         }
+        dispatching = false
     }
 
     /// Queues the responder's answer and moves on to the next pipelined request, if any.
@@ -186,7 +190,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
             return
         }
         if readingPaused && !peerClosed { resumeReading() }
-        if inputStart < input.count { process() }
+        if inputStart < input.count && !dispatching { process() }
     }
 
     /// Answers a framing error and closes: after one, the next request's start is unknowable.

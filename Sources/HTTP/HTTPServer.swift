@@ -5,8 +5,8 @@ import Sockets
 import Synchronization
 
 /// The HTTP/1.1 server: one listening socket shared by a group of event loops, each serving its
-/// own connections. Responders are `async` and run on the loop that read the request (see
-/// ``EventLoop``); anything blocking must be awaited elsewhere.
+/// own connections. Responders run on the loop that read the request (see ``EventLoop`` and
+/// ``HTTPResponder``); anything blocking must be awaited elsewhere.
 public final class HTTPServer: Sendable {
     /// Answers one request. Errors are the responder's business: it always returns a response.
     public typealias Responder = @Sendable (HTTPRequest) async -> HTTPResponse
@@ -48,9 +48,17 @@ public final class HTTPServer: Sendable {
     /// Binds the listening socket and starts serving at once. Throws if the address is taken.
     /// - Parameter group: loops to serve on; by default the server makes its own. Sharing them with
     ///   an ``HTTPClient`` keeps a handler's upstream calls on the handler's own thread.
-    public init(configuration: Configuration, group: EventLoopGroup? = nil,
+    public convenience init(configuration: Configuration, group: EventLoopGroup? = nil,
                 onParseFailure: (@Sendable (HTTPParseError, String) -> Void)? = nil,
                 responder: @escaping Responder) throws {
+        try self.init(configuration: configuration, group: group, onParseFailure: onParseFailure,
+                      responder: AsyncResponder(responder))
+    }
+
+    /// Binds the listening socket and starts serving at once, answering through `responder`.
+    public init(configuration: Configuration, group: EventLoopGroup? = nil,
+                onParseFailure: (@Sendable (HTTPParseError, String) -> Void)? = nil,
+                responder: any HTTPResponder) throws {
         // A peer that resets while we write must not kill the process.
         signal(SIGPIPE, SIG_IGN)
         Socket.raiseOpenFileLimit()

@@ -9,7 +9,7 @@ import Sockets
 final class ServerLoop: EventHandler, @unchecked Sendable {
     let loop: EventLoop
     let limits: HTTPLimits
-    let responder: HTTPServer.Responder
+    let responder: any HTTPResponder
     private let listenerFD: Int32
     private unowned let server: HTTPServer
     private var connections: [Int32: HTTPConnection] = [:]
@@ -20,7 +20,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     /// One read buffer per loop: a connection copies out only the bytes it must keep.
     let scratch: UnsafeMutableRawBufferPointer
 
-    init(loop: EventLoop, listenerFD: Int32, server: HTTPServer, limits: HTTPLimits, responder: @escaping HTTPServer.Responder) {
+    init(loop: EventLoop, listenerFD: Int32, server: HTTPServer, limits: HTTPLimits, responder: any HTTPResponder) {
         self.loop = loop
         self.listenerFD = listenerFD
         self.server = server

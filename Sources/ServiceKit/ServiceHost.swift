@@ -42,9 +42,13 @@ public final class ServiceHost: Sendable {
     ///   - limits: overrides for tests (short timeouts); `MAX_BODY_BYTES` still applies.
     ///   - health: replaces the plain `/health` (the gateway aggregates its upstreams').
     ///   - routes: adds the service's routes and middleware.
+    ///   - responder: answers in front of the router, which it is given (the gateway's proxy path);
+    ///     by default the router answers everything.
     ///   - onShutdown: runs after the server has drained (close databases, pools).
     public init(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(), group: EventLoopGroup? = nil,
-                health: Handler? = nil, routes: (inout RouterBuilder) -> Void, onShutdown: @escaping @Sendable () async -> Void = {}) throws {
+                health: Handler? = nil, routes: (inout RouterBuilder) -> Void,
+                responder: ((Router) -> any HTTPResponder)? = nil,
+                onShutdown: @escaping @Sendable () async -> Void = {}) throws {
         ServiceMetrics.bootstrap()
         var builder = RouterBuilder()
         builder.add(ObservabilityMiddleware(logger: logger))
@@ -61,9 +65,7 @@ public final class ServiceHost: Sendable {
         let parseLogger = logger
         server = try HTTPServer(configuration: configuration, group: group, onParseFailure: { error, peer in
             parseLogger.info("rejected malformed request", metadata: ["status": "\(error.status)", "peer": "\(peer)"])
-        }) { request in
-            await router.respond(request)
-        }
+        }, responder: responder?(router) ?? AsyncResponder { request in await router.respond(request) })
         self.onShutdown = onShutdown
     }
 

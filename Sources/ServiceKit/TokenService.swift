@@ -73,6 +73,15 @@ public final class TokenService: Sendable {
         return try await verify(token)
     }
 
+    /// The user of a request whose token was verified before and is still within its times,
+    /// without awaiting anything; `nil` means "not known", and ``authenticate(_:)`` decides.
+    public func knownUser(_ request: HTTPRequest, now: Date = Date()) -> AuthenticatedUser? {
+        guard let token = Self.bearerToken(request), let hit = verified.withLock({ $0[token] }),
+              (try? Self.checkTimes(expires: hit.expires, notBefore: hit.notBefore, now: now)) != nil
+        else { return nil }
+        return hit.user
+    }
+
     /// The token of an `Authorization: Bearer <token>` field (scheme case-insensitive, RFC 6750).
     public static func bearerToken(_ request: HTTPRequest) -> String? {
         guard let value = request.headers["Authorization"] else { return nil }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Synchronization
 import Testing
 import TestSupport
@@ -132,6 +133,59 @@ struct HTTPServerTests {
                 let bodies = (0..<3).map { _ in client.readResponse()?.text }
                 #expect(bodies == ["GET /1", "two", "GET /3"])
             }
+        }
+    }
+
+    /// Answers on the spot, on the loop thread, with no task: the gateway's proxy path.
+    struct InlineResponder: HTTPResponder {
+        func respond(to request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
+            done(HTTPResponse(status: 200, body: Array("\(request.method) \(request.target)".utf8)))
+        }
+    }
+
+    /// Answers later, from another thread, the way a callback from elsewhere would.
+    struct DeferredResponder: HTTPResponder {
+        func respond(to request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
+            let target = request.target
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(2)) {
+                done(HTTPResponse(status: 200, body: Array(target.utf8)))
+            }
+        }
+    }
+
+    @Test("answers thousands of pipelined requests in order when the responder answers on the spot",
+          arguments: [3000])
+    func inlineResponderPipelining(count: Int) async throws {
+        // Regression guard: an answer given inside `dispatch` must not recurse into parsing the
+        // next request (one stack frame per pipelined request).
+        let server = try HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, loopCount: 1, limits: Self.limits()),
+                                    responder: InlineResponder())
+        defer { Task { await server.shutdown() } }
+        let port = server.port
+        try await rawBlocking {
+            let client = try RawClient(port: port)
+            client.send((0..<count).flatMap { RawRequest.make("GET", "/\($0)") })
+            for index in 0..<count {
+                let response = client.readResponse(timeout: .seconds(5))
+                #expect(response?.text == "GET /\(index)", "response \(index)")
+                if response == nil { break }
+            }
+            client.send(RawRequest.make("GET", "/after", fields: ["Connection: close"]))
+            #expect(client.readResponse()?.text == "GET /after")
+        }
+    }
+
+    @Test("takes an answer given later from another thread, in order across pipelined requests")
+    func deferredResponder() async throws {
+        let server = try HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, loopCount: 1, limits: Self.limits()),
+                                    responder: DeferredResponder())
+        defer { Task { await server.shutdown() } }
+        let port = server.port
+        try await rawBlocking {
+            let client = try RawClient(port: port)
+            client.send((0..<20).flatMap { RawRequest.make("GET", "/\($0)") })
+            let bodies = (0..<20).map { _ in client.readResponse(timeout: .seconds(5))?.text }
+            #expect(bodies == (0..<20).map { "/\($0)" })
         }
     }
 

@@ -184,6 +184,38 @@ struct GatewayTests {
         }
     }
 
+    /// The gateway relays most requests from its own path (no task, no router) and sends the rest
+    /// (a token not seen before, /health, unknown paths) through the router. Both must answer,
+    /// log and count alike.
+    @Test func theGatewaysOwnPathAndTheRouterAnswerLogAndCountAlike() async throws {
+        try await SuiteProcesses.with { suite in
+            let token = try await suite.registerAndLogin("twopaths")
+            let client = suite.gateway()
+            let relayedBefore = SuiteMetrics.value(try await client.get("/metrics").text, "upstream_requests_total",
+                                                   ["upstream": "auth", "status": "200"]) ?? 0
+            // First use of the token: the router's path verifies it; then it is known.
+            let first = try await client.get("/auth/me", token: token, headers: ["X-Request-ID": "router-path-1"])
+            let second = try await client.get("/auth/me", token: token, headers: ["X-Request-ID": "own-path-2"])
+            for (reply, id) in [(first, "router-path-1"), (second, "own-path-2")] {
+                #expect(reply.status == 200, "\(id): \(reply.text)")
+                #expect(reply.string("username") == "twopaths", "\(id)")
+                #expect(reply.headers["X-Request-ID"] == id)
+                #expect(reply.headers["Content-Type"] == first.headers["Content-Type"])
+                #expect(await suite.waitForLog("gateway", containing: "method=GET peer=127.0.0.1 request_id=\(id) route=/auth/** status=200"),
+                        "\(suite.log("gateway"))")
+                #expect(await suite.waitForLog("auth", containing: "request_id=\(id)"), "\(id) reached auth")
+            }
+            // A token that stopped being valid is not taken from the cache on the own path.
+            let garbage = try await client.get("/auth/me", token: token + "x")
+            #expect(garbage.status == 401)
+            let metrics = try await client.get("/metrics").text
+            #expect(SuiteMetrics.value(metrics, "http_requests_total", ["method": "GET", "route": "/auth/**", "status": "200"]) == 2,
+                    "\(metrics)")
+            #expect(SuiteMetrics.value(metrics, "http_requests_total", ["method": "GET", "route": "/auth/**", "status": "401"]) == 1)
+            #expect(SuiteMetrics.value(metrics, "upstream_requests_total", ["upstream": "auth", "status": "200"]) == relayedBefore + 2)
+        }
+    }
+
     // MARK: refused and silent upstreams
 
     @Test func refusedUpstreamIs502AndSilentOneIs504AsProblems() async throws {

@@ -1,0 +1,48 @@
+import HTTP
+import Logging
+
+/// The request id, the access-log line and the request metrics of API.md "Every process", in one
+/// place for the two paths that answer requests: ``ObservabilityMiddleware`` around the router,
+/// and responders that answer without it (the gateway's proxy path).
+public struct RequestObserver: Sendable {
+    /// The service's logger (its handler adds `service=`).
+    public let logger: Logger
+
+    /// Logs through `logger`.
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// The client's `X-Request-ID` if sane (API.md), else a new one.
+    public func requestID(for request: HTTPRequest) -> String {
+        if let sent = request.headers["X-Request-ID"], RequestID.isAcceptable(sent) { return sent }
+        return RequestID.next()
+    }
+
+    /// Echoes the id in `response`, counts the request and writes its one log line.
+    public func finish(_ request: HTTPRequest, route: String, requestID: String, start: ContinuousClock.Instant,
+                       response: inout HTTPResponse) {
+        response.headers.set("X-Request-ID", requestID)
+        let duration = ContinuousClock.now - start
+        ServiceMetrics.recordRequest(method: request.method, route: route, status: response.status, duration: duration)
+        guard logger.logLevel <= .info else { return }
+        let (seconds, attoseconds) = duration.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        // The request id goes into each call's metadata, not the logger's: setting logger
+        // metadata copies the handler and its dictionary on every request.
+        logger.info("", metadata: [
+            "request_id": .string(requestID),
+            "method": .string(request.method),
+            "route": .string(route),
+            "status": .stringConvertible(response.status),
+            "duration_ms": .string(Self.milliseconds(micros)),
+            "peer": .string(request.peer),
+        ])
+    }
+
+    private static func milliseconds(_ micros: Int64) -> String {
+        let fraction = micros % 1000
+        let padded = fraction < 10 ? "00\(fraction)" : fraction < 100 ? "0\(fraction)" : "\(fraction)"
+        return "\(micros / 1000).\(padded)"
+    }
+}
