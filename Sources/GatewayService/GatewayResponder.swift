@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTP
 import Routing
 import ServiceKit
+import Sockets
 
 /// The gateway's front door. A proxied request that needs nothing awaited (no token, or one
 /// already verified) is relayed straight from the event loop that read it: no task, no router,
@@ -16,16 +20,22 @@ struct GatewayResponder: HTTPResponder {
         let pattern: String
         let proxy: ReverseProxy
         /// The path itself matches too: `/stocks` as well as `/stocks/...`.
-        let path: String
+        let path: [UInt8]
         /// Whether deeper paths match (`**`).
         let deeper: Bool
 
-        func matches(_ requestPath: Substring) -> Bool {
-            let path = self.path.utf8
-            let request = requestPath.utf8
-            guard request.starts(with: path) else { return false }
-            if request.count == path.count { return true }
-            return deeper && request[request.index(request.startIndex, offsetBy: path.count)] == UInt8(ascii: "/")
+        init(pattern: String, proxy: ReverseProxy, path: String, deeper: Bool) {
+            self.pattern = pattern
+            self.proxy = proxy
+            self.path = Array(path.utf8)
+            self.deeper = deeper
+        }
+
+        func matches(_ requestPath: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard requestPath.count >= path.count, path.withUnsafeBufferPointer({ own in
+                memcmp(own.baseAddress!, requestPath.baseAddress!, own.count) == 0
+            }) else { return false }
+            return requestPath.count == path.count || (deeper && requestPath[path.count] == UInt8(ascii: "/"))
         }
     }
 
@@ -44,25 +54,36 @@ struct GatewayResponder: HTTPResponder {
     }
 
     func respond(to request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
-        let path = request.path
-        guard let prefix = prefixes.first(where: { $0.matches(path) }),
-              !prefix.proxy.requiresToken(path) || tokens.knownUser(request) != nil
+        guard let prefix = prefix(for: request),
+              !prefix.proxy.requiresToken(request.path) || tokens.knownUser(request) != nil
         else {
             router.respond(to: request, done: done)
             return
         }
-        let start = ContinuousClock.now
+        // The loop's clock, read once per iteration: the request arrived in this iteration.
+        let start = EventLoop.current?.now ?? .now
         let requestID = observer.requestID(for: request)
-        if let limiter, let wait = limiter.take(request.peer) {
+        // Only what the answer needs is captured: the closure is made for every request.
+        let (method, peer, route, observer) = (request.method, request.peer, prefix.pattern, observer)
+        if let limiter, let wait = limiter.take(peer) {
             var response = HTTPResponse.problem(for: RateLimiter.tooManyRequests(retryAfter: wait))
-            observer.finish(request, route: prefix.pattern, requestID: requestID, start: start, response: &response)
+            observer.finish(method: method, peer: peer, route: route, requestID: requestID, start: start, response: &response)
             done(response)
             return
         }
-        prefix.proxy.relay(request, requestID: requestID) { [observer] response in
+        prefix.proxy.relay(request, requestID: requestID) { response in
             var response = response
-            observer.finish(request, route: prefix.pattern, requestID: requestID, start: start, response: &response)
+            observer.finish(method: method, peer: peer, route: route, requestID: requestID, start: start, response: &response)
             done(response)
+        }
+    }
+
+    private func prefix(for request: HTTPRequest) -> Prefix? {
+        var target = request.target
+        return target.withUTF8 { bytes in
+            let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+            let path = UnsafeBufferPointer(rebasing: bytes[..<pathEnd])
+            return prefixes.first { $0.matches(path) }
         }
     }
 }

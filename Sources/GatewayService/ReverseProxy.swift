@@ -8,7 +8,7 @@ import Synchronization
 /// Forwards requests to one upstream service unchanged (method, path, query, body), minus the
 /// hop-by-hop fields (RFC 9110 §7.6.1) both ways, with `X-Forwarded-For`/`-Proto` and
 /// `X-Request-ID` added. Refused or broken upstreams are 502, slow ones 504.
-struct ReverseProxy: Sendable {
+final class ReverseProxy: Sendable {
     let name: String
     let client: HTTPClient
     let metrics: UpstreamMetrics
@@ -46,9 +46,9 @@ struct ReverseProxy: Sendable {
         headers.add("X-Forwarded-Proto", "http")
         headers.add("X-Request-ID", requestID)
         let upstreamRequest = ClientRequest(method: request.method, target: request.target, headers: headers, body: request.body)
-        let start = ContinuousClock.now
+        let start = EventLoop.current?.now ?? .now
         let isHead = request.method == "HEAD"
-        client.send(upstreamRequest) { [name, metrics] result in
+        client.send(upstreamRequest) { [self] result in
             switch result {
             case .success(let response):
                 metrics.record(status: response.status, since: start)
@@ -65,19 +65,20 @@ struct ReverseProxy: Sendable {
         }
     }
 
-    /// Hop-by-hop fields (RFC 9110 §7.6.1), lower-case.
-    static let hopByHopFields = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
+    /// Hop-by-hop fields (RFC 9110 §7.6.1).
+    static let hopByHopFields = FieldNames("connection", "keep-alive", "proxy-connection", "te", "trailer",
+                                           "transfer-encoding", "upgrade")
     /// Forwarding claims a client may not make to us: we are the edge.
     /// `Expect` too: our server already answered `100 Continue` and holds the whole body.
-    static let clientForwardingFields = ["x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id", "expect"]
+    static let clientForwardingFields = FieldNames("x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id", "expect")
     /// Fields of an upstream response that our server sets itself.
-    static let upstreamFramingFields = ["content-length", "date", "x-request-id"]
-    static let upstreamHeadFields = ["date", "x-request-id"]
+    static let upstreamFramingFields = FieldNames("content-length", "date", "x-request-id")
+    static let upstreamHeadFields = FieldNames("date", "x-request-id")
 
     /// Copies the fields of `source` except `Connection` and every field it names, the fixed
     /// hop-by-hop list and `extra`: one pass, no lower-cased copies or hashing per field (this
     /// runs twice per proxied request).
-    static func copyEndToEnd(_ source: HTTPHeaders, into target: inout HTTPHeaders, alsoRemoving extra: [String]) {
+    static func copyEndToEnd(_ source: HTTPHeaders, into target: inout HTTPHeaders, alsoRemoving extra: FieldNames) {
         var named: [Substring] = []
         for field in source where HTTPHeaders.equalsIgnoringCase(field.name, "connection") {
             for token in field.value.split(separator: ",") where !token.trimmingSpaces.isEmpty {
@@ -85,19 +86,10 @@ struct ReverseProxy: Sendable {
             }
         }
         for field in source {
-            if matches(field.name, hopByHopFields) || matches(field.name, extra) { continue }
+            if hopByHopFields.contains(field.name) || extra.contains(field.name) { continue }
             if !named.isEmpty && named.contains(where: { HTTPHeaders.equalsIgnoringCase($0, field.name) }) { continue }
             target.add(field.name, field.value)
         }
-    }
-
-    /// Whether `name` is one of `list` (lower-case), ignoring case.
-    private static func matches(_ name: String, _ list: [String]) -> Bool {
-        let length = name.utf8.count
-        for candidate in list where candidate.utf8.count == length {
-            if HTTPHeaders.equalsIgnoringCase(name, candidate) { return true }
-        }
-        return false
     }
 
     static func badGateway(_ upstream: String) -> HTTPError {
@@ -111,11 +103,30 @@ struct ReverseProxy: Sendable {
     }
 }
 
+/// A few field names, matched ignoring case. Most names are ruled out by their length alone
+/// (one bit test), so the common field costs no comparison at all.
+struct FieldNames: Sendable {
+    private let names: [String]
+    private let lengths: UInt64
+
+    init(_ names: String...) {
+        self.names = names
+        lengths = names.reduce(0) { $0 | (1 << UInt64($1.utf8.count)) }
+    }
+
+    func contains(_ name: String) -> Bool {
+        let length = name.utf8.count
+        guard length < 64, lengths & (1 << UInt64(length)) != 0 else { return false }
+        return names.contains { $0.utf8.count == length && HTTPHeaders.equalsIgnoringCase($0, name) }
+    }
+}
+
 /// `upstream_requests_total{upstream,status}` and `upstream_request_duration_seconds{upstream}`,
 /// with handles made once per status instead of per request.
 final class UpstreamMetrics: Sendable {
     private let upstream: String
-    private let byStatus = Mutex<[Int: Counter]>([:])
+    /// Indexed by status - 100: no hashing per request.
+    private let byStatus = Mutex<[Counter?]>(Array(repeating: nil, count: 500))
     let duration: Timer
 
     init(upstream: String) {
@@ -129,10 +140,13 @@ final class UpstreamMetrics: Sendable {
     }
 
     func requests(status: Int) -> Counter {
-        byStatus.withLock { cache in
-            if let counter = cache[status] { return counter }
-            let counter = ServiceMetrics.counter("upstream_requests_total", [("upstream", upstream), ("status", String(status))])
-            cache[status] = counter
+        let make = { ServiceMetrics.counter("upstream_requests_total", [("upstream", self.upstream), ("status", String(status))]) }
+        guard (100...599).contains(status) else { return make() }  // three digits, but not a known class
+        let index = status - 100
+        return byStatus.withLock { cache in
+            if let counter = cache[index] { return counter }
+            let counter = make()
+            cache[index] = counter
             return counter
         }
     }

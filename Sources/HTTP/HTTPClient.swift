@@ -71,24 +71,26 @@ public final class HTTPClient: Sendable {
 
     private let configuration: Configuration
     private let group: EventLoopGroup
-    private let pools: [ObjectIdentifier: UpstreamPool]
+    /// One per loop; found by a linear search, which beats hashing for a handful of loops.
+    private let pools: [UpstreamPool]
     private let address: Mutex<(SocketAddress?, ContinuousClock.Instant)> = Mutex((nil, .now))
+    /// The address when the host is numeric: it never changes, so no lock per request.
+    private let numericAddress: SocketAddress?
 
     /// A client whose connections live on `group`'s loops.
     public init(configuration: Configuration, group: EventLoopGroup) {
         self.configuration = configuration
         self.group = group
-        var pools: [ObjectIdentifier: UpstreamPool] = [:]
-        for loop in group.loops { pools[ObjectIdentifier(loop)] = UpstreamPool(loop: loop, configuration: configuration) }
-        self.pools = pools
-        for pool in pools.values { pool.loop.execute { pool.start() } }
+        numericAddress = SocketAddress(host: configuration.host, port: configuration.port)
+        pools = group.loops.map { UpstreamPool(loop: $0, configuration: configuration) }
+        for pool in pools { pool.loop.execute { pool.start() } }
     }
 
     deinit {
         // The pools' connections are registered with loops that outlive this client: close them on
         // their loop (the closure keeps each pool alive until then), or their events would reach a
         // freed pool.
-        for pool in pools.values { pool.loop.execute { pool.closeAll() } }
+        for pool in pools { pool.loop.execute { pool.closeAll() } }
     }
 
     /// Sends `request` and returns the complete response.
@@ -112,11 +114,12 @@ public final class HTTPClient: Sendable {
             completion(.failure(error))
             return
         }
-        let loop = EventLoop.current.flatMap { pools[ObjectIdentifier($0)] != nil ? $0 : nil } ?? group.next()
-        let pool = pools[ObjectIdentifier(loop)]!
+        let current = EventLoop.current
+        let pool = pools.first { $0.loop === current } ?? pools.first { $0.loop === group.next() }!
+        let loop = pool.loop
         let job = UpstreamJob(bytes: RequestSerializer.serialize(request, host: configuration.host, port: configuration.port),
                               isHead: request.method == "HEAD", retryable: request.isRetryable,
-                              deadline: .now + configuration.timeout, completion: completion)
+                              deadline: (loop === current ? loop.now : .now) + configuration.timeout, completion: completion)
         if loop.inEventLoop {
             pool.submit(job, address: address)
         } else {
@@ -128,6 +131,7 @@ public final class HTTPClient: Sendable {
     /// through `getaddrinfo`, cached for 30 s so DNS stays off the hot path and a restarted
     /// container's new address is picked up.
     private func resolvedAddress() throws(HTTPClientError) -> SocketAddress {
+        if let numericAddress { return numericAddress }
         let now = ContinuousClock.now
         if let (cached, expiry) = address.withLock({ state in state.0.map { ($0, state.1) } }), now < expiry {
             return cached
@@ -154,14 +158,26 @@ public final class HTTPClient: Sendable {
     }
 }
 
-/// One request waiting for, or being served by, an upstream connection.
-struct UpstreamJob {
+/// One request waiting for, or being served by, an upstream connection. A class: it moves from
+/// client to pool to connection, and a reference costs one retain where a struct of this size
+/// was copied field by field at each step. `@unchecked Sendable`: handed once from the caller's
+/// thread to the pool's loop, and touched only there afterwards (``attempts``).
+final class UpstreamJob: @unchecked Sendable {
     let bytes: [UInt8]
     let isHead: Bool
     let retryable: Bool
     let deadline: ContinuousClock.Instant
     let completion: @Sendable (Result<ClientResponse, HTTPClientError>) -> Void
     var attempts = 0
+
+    init(bytes: [UInt8], isHead: Bool, retryable: Bool, deadline: ContinuousClock.Instant,
+         completion: @escaping @Sendable (Result<ClientResponse, HTTPClientError>) -> Void) {
+        self.bytes = bytes
+        self.isHead = isHead
+        self.retryable = retryable
+        self.deadline = deadline
+        self.completion = completion
+    }
 
     func complete(_ result: Result<ClientResponse, HTTPClientError>) {
         completion(result)

@@ -24,6 +24,8 @@ final class UpstreamConnection: EventHandler {
     private var parser: ResponseParser
     private var watchingWrite = true
     private(set) var idleSince: ContinuousClock.Instant = .now
+    /// Where the pool keeps this connection while it is busy; -1 otherwise (the pool's business).
+    var activeIndex = -1
 
     init(fd: Int32, address: SocketAddress, pool: UpstreamPool) {
         self.fd = fd

@@ -10,7 +10,9 @@ final class UpstreamPool: @unchecked Sendable {
     let configuration: HTTPClient.Configuration
     /// Most recently used last: reusing the warmest connection first lets the others age out.
     private var idle: [UpstreamConnection] = []
-    private var active: [ObjectIdentifier: UpstreamConnection] = [:]
+    /// Connections with a request on them, for deadline checks; each knows its index here, so
+    /// joining and leaving cost no hashing on the proxy's hot path.
+    private var active: [UpstreamConnection] = []
 
     /// One read buffer shared by this loop's connections to the upstream.
     let scratch: UnsafeMutableRawBufferPointer
@@ -32,7 +34,7 @@ final class UpstreamPool: @unchecked Sendable {
 
     /// Closes every connection (failing a request still on one); the owning client is gone.
     func closeAll() {
-        for connection in idle + Array(active.values) { connection.close() }
+        for connection in idle + active { connection.close() }
         idle.removeAll()
         active.removeAll()
     }
@@ -41,7 +43,7 @@ final class UpstreamPool: @unchecked Sendable {
     func submit(_ job: UpstreamJob, address: SocketAddress) {
         while let connection = idle.popLast() {
             if connection.isUsable {
-                active[ObjectIdentifier(connection)] = connection
+                activate(connection)
                 connection.run(job, reused: true)
                 return
             }
@@ -52,7 +54,6 @@ final class UpstreamPool: @unchecked Sendable {
 
     /// A reused connection died before any response byte: try once more on a new connection.
     func retry(_ job: UpstreamJob, address: SocketAddress) {
-        var job = job
         job.attempts += 1
         open(job, address: address)
     }
@@ -73,13 +74,13 @@ final class UpstreamPool: @unchecked Sendable {
             job.complete(.failure(.connectFailed))
             return
         }
-        active[ObjectIdentifier(connection)] = connection
+        activate(connection)
         connection.run(job, reused: false)
     }
 
     /// A connection finished its request and may be reused.
     func release(_ connection: UpstreamConnection) {
-        active[ObjectIdentifier(connection)] = nil
+        deactivate(connection)
         if idle.count < configuration.idleConnectionsMax {
             idle.append(connection)
         } else {
@@ -89,13 +90,30 @@ final class UpstreamPool: @unchecked Sendable {
 
     /// A connection closed (by either side).
     func forget(_ connection: UpstreamConnection) {
-        active[ObjectIdentifier(connection)] = nil
+        deactivate(connection)
         idle.removeAll { $0 === connection }
+    }
+
+    private func activate(_ connection: UpstreamConnection) {
+        guard connection.activeIndex < 0 else { return }
+        connection.activeIndex = active.count
+        active.append(connection)
+    }
+
+    private func deactivate(_ connection: UpstreamConnection) {
+        let index = connection.activeIndex
+        guard index >= 0 else { return }
+        let last = active.removeLast()
+        if last !== connection {
+            active[index] = last
+            last.activeIndex = index
+        }
+        connection.activeIndex = -1
     }
 
     private func checkDeadlines() {
         let now = loop.now
-        for connection in Array(active.values) { connection.checkDeadline(now: now) }
+        for connection in active { connection.checkDeadline(now: now) }
         let expiry = now - configuration.idleTimeout
         while let oldest = idle.first, oldest.idleSince < expiry {
             idle.removeFirst()

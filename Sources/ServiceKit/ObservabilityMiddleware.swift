@@ -23,7 +23,7 @@ public struct ObservabilityMiddleware: Middleware {
         } catch {
             response = .problem(for: error)
         }
-        observer.finish(request, route: context.route ?? "unmatched", requestID: context.requestID, start: start,
+        observer.finish(method: request.method, peer: request.peer, route: context.route ?? "unmatched", requestID: context.requestID, start: start,
                         response: &response)
         return response
     }

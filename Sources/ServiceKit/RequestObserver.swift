@@ -20,11 +20,11 @@ public struct RequestObserver: Sendable {
     }
 
     /// Echoes the id in `response`, counts the request and writes its one log line.
-    public func finish(_ request: HTTPRequest, route: String, requestID: String, start: ContinuousClock.Instant,
+    public func finish(method: String, peer: String, route: String, requestID: String, start: ContinuousClock.Instant,
                        response: inout HTTPResponse) {
         response.headers.set("X-Request-ID", requestID)
         let duration = ContinuousClock.now - start
-        ServiceMetrics.recordRequest(method: request.method, route: route, status: response.status, duration: duration)
+        ServiceMetrics.recordRequest(method: method, route: route, status: response.status, duration: duration)
         guard logger.logLevel <= .info else { return }
         let (seconds, attoseconds) = duration.components
         let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
@@ -32,11 +32,11 @@ public struct RequestObserver: Sendable {
         // metadata copies the handler and its dictionary on every request.
         logger.info("", metadata: [
             "request_id": .string(requestID),
-            "method": .string(request.method),
+            "method": .string(method),
             "route": .string(route),
             "status": .stringConvertible(response.status),
             "duration_ms": .string(Self.milliseconds(micros)),
-            "peer": .string(request.peer),
+            "peer": .string(peer),
         ])
     }
 

@@ -1,0 +1,22 @@
+import Testing
+@testable import HTTP
+
+@Suite("RequestID")
+struct RequestIDTests {
+    @Test("ids are the process prefix, a dash and a hex counter that goes up by one")
+    func shape() throws {
+        let ids = (0..<300).map { _ in RequestID.next() }
+        let prefix = try #require(ids.first?.split(separator: "-").first)
+        #expect(prefix.count == 16 && prefix.allSatisfy(\.isHexDigit))
+        let counters = try ids.map { id in
+            let parts = id.split(separator: "-")
+            #expect(parts.count == 2 && parts[0] == prefix, "\(id)")
+            #expect(parts[1].allSatisfy { $0.isHexDigit && !$0.isUppercase }, "\(id)")
+            #expect(RequestID.isAcceptable(id), "\(id)")
+            return try #require(UInt64(parts[1], radix: 16), "\(id)")
+        }
+        // Other tests may take ids meanwhile, so strictly increasing rather than consecutive.
+        #expect(zip(counters, counters.dropFirst()).allSatisfy { $0 < $1 }, "\(counters)")
+        #expect(Set(ids).count == ids.count)
+    }
+}
