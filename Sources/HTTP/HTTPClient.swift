@@ -186,29 +186,36 @@ final class UpstreamJob: @unchecked Sendable {
 
 /// Writes a request head and body in one buffer.
 enum RequestSerializer {
+    private static let hostPrefix = Array(" HTTP/1.1\r\nHost: ".utf8)
+
     static func serialize(_ request: ClientRequest, host: String, port: Int) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256 + request.body.count)
-        out.append(contentsOf: request.method.utf8)
+        out.reserveCapacity(512 + request.body.count)
+        out.appendUTF8(request.method)
         out.append(0x20)
-        out.append(contentsOf: request.target.utf8)
-        out.append(contentsOf: " HTTP/1.1\r\nHost: ".utf8)
-        out.append(contentsOf: host.utf8)
+        out.appendUTF8(request.target)
+        out.append(contentsOf: hostPrefix)
+        out.appendUTF8(host)
         out.append(0x3A)
         ResponseWriter.appendDecimal(port, to: &out)
-        out.append(contentsOf: "\r\n".utf8)
+        out.append(0x0D)
+        out.append(0x0A)
         for (name, value) in request.headers where !skip(name) {
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
+            out.appendUTF8(name)
+            out.append(0x3A)
+            out.append(0x20)
+            out.appendUTF8(value)
+            out.append(0x0D)
+            out.append(0x0A)
         }
         if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
             out.append(contentsOf: "Content-Length: ".utf8)
             ResponseWriter.appendDecimal(request.body.count, to: &out)
-            out.append(contentsOf: "\r\n".utf8)
+            out.append(0x0D)
+            out.append(0x0A)
         }
-        out.append(contentsOf: "\r\n".utf8)
+        out.append(0x0D)
+        out.append(0x0A)
         out.append(contentsOf: request.body)
         return out
     }

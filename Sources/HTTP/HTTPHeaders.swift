@@ -78,9 +78,13 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// ASCII case-insensitive comparison of two strings. Checked on every field of every request
     /// (framing, hop-by-hop filtering), so lengths are compared first: most comparisons end there.
-    @inlinable
+    @inline(__always)
     public static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
+        a.utf8.count == b.utf8.count && sameLengthEqualsIgnoringCase(a, b)
+    }
+
+    @usableFromInline
+    static func sameLengthEqualsIgnoringCase(_ a: String, _ b: String) -> Bool {
         var a = a
         var b = b
         return a.withUTF8 { left in

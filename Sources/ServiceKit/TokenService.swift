@@ -84,10 +84,10 @@ public final class TokenService: Sendable {
 
     /// The token of an `Authorization: Bearer <token>` field (scheme case-insensitive, RFC 6750).
     public static func bearerToken(_ request: HTTPRequest) -> String? {
-        guard let value = request.headers["Authorization"] else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, HTTPHeaders.equalsIgnoringCase(parts[0], "bearer") else { return nil }
-        let token = parts[1].trimmingSpaces
+        guard let value = request.headers["Authorization"], let space = value.utf8.firstIndex(of: UInt8(ascii: " ")),
+              HTTPHeaders.equalsIgnoringCase(value[..<space], "bearer")
+        else { return nil }
+        let token = value[value.utf8.index(after: space)...].trimmingSpaces
         guard !token.isEmpty, token.utf8.count <= 4096 else { return nil }
         return String(token)
     }
