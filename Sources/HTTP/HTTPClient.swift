@@ -201,12 +201,7 @@ enum RequestSerializer {
         out.append(0x0D)
         out.append(0x0A)
         for (name, value) in request.headers where !skip(name) {
-            out.appendUTF8(name)
-            out.append(0x3A)
-            out.append(0x20)
-            out.appendUTF8(value)
-            out.append(0x0D)
-            out.append(0x0A)
+            out.appendField(name, value)
         }
         if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
             out.append(contentsOf: "Content-Length: ".utf8)

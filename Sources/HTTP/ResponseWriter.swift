@@ -60,12 +60,7 @@ enum ResponseWriter {
                 }
                 continue
             }
-            out.appendUTF8(name)
-            out.append(0x3A)
-            out.append(0x20)
-            out.appendUTF8(value)
-            out.append(0x0D)
-            out.append(0x0A)
+            out.appendField(name, value)
         }
         out.append(contentsOf: date)
         let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
@@ -93,5 +88,16 @@ extension Array where Element == UInt8 {
     mutating func appendUTF8(_ text: String) {
         var text = text
         text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// Appends `name: value` and CRLF.
+    @inline(__always)
+    mutating func appendField(_ name: String, _ value: String) {
+        appendUTF8(name)
+        append(0x3A)
+        append(0x20)
+        appendUTF8(value)
+        append(0x0D)
+        append(0x0A)
     }
 }
