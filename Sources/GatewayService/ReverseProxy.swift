@@ -52,17 +52,50 @@ final class ReverseProxy: Sendable {
             switch result {
             case .success(let response):
                 metrics.record(status: response.status, since: start)
-                var responseHeaders = HTTPHeaders()
-                responseHeaders.reserveCapacity(response.headers.count)
-                // HEAD keeps the upstream's Content-Length: it is the GET's length, not the empty body's.
-                Self.copyEndToEnd(response.headers, into: &responseHeaders,
-                                  alsoRemoving: isHead ? Self.upstreamHeadFields : Self.upstreamFramingFields)
-                completion(HTTPResponse(status: response.status, headers: responseHeaders, body: response.body))
+                completion(Self.relayed(response, toHead: isHead))
             case .failure(let error):
                 metrics.record(status: error == .timedOut ? 504 : 502, since: start)
                 completion(.problem(for: error == .timedOut ? Self.gatewayTimeout(name) : Self.badGateway(name)))
             }
         }
+    }
+
+    /// The upstream's response as ours: its field lines copied as bytes minus the hop-by-hop
+    /// ones and those our server sets. A response with a `Connection` field (its tokens name more
+    /// fields to drop) and the answer to HEAD (whose `Content-Length` the server must see) take
+    /// the field-by-field path instead.
+    static func relayed(_ response: ClientResponse, toHead isHead: Bool) -> HTTPResponse {
+        if !isHead, let lines = endToEndLines(response.fieldLines, alsoRemoving: upstreamFramingFields) {
+            var relayed = HTTPResponse(status: response.status, body: response.body)
+            relayed.fieldLines = lines
+            return relayed
+        }
+        var headers = HTTPHeaders()
+        // HEAD keeps the upstream's Content-Length: it is the GET's length, not the empty body's.
+        copyEndToEnd(response.headers, into: &headers, alsoRemoving: isHead ? upstreamHeadFields : upstreamFramingFields)
+        return HTTPResponse(status: response.status, headers: headers, body: response.body)
+    }
+
+    /// The lines of `fieldLines` whose field is neither hop-by-hop nor in `extra`; `nil` when a
+    /// `Connection` field is present.
+    static func endToEndLines(_ fieldLines: [UInt8], alsoRemoving extra: FieldNames) -> [UInt8]? {
+        var kept: [UInt8] = []
+        kept.reserveCapacity(fieldLines.count)
+        var sawConnection = false
+        ClientResponse.forEachLine(fieldLines) { line, colon in
+            let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+            if HTTPHeaders.nameEquals(name, "connection") {
+                sawConnection = true
+                return false
+            }
+            if !hopByHopFields.contains(name) && !extra.contains(name) {
+                kept.append(contentsOf: line)
+                kept.append(0x0D)
+                kept.append(0x0A)
+            }
+            return true
+        }
+        return sawConnection ? nil : kept
     }
 
     /// Hop-by-hop fields (RFC 9110 §7.6.1).
@@ -118,6 +151,12 @@ struct FieldNames: Sendable {
         let length = name.utf8.count
         guard length < 64, lengths & (1 << UInt64(length)) != 0 else { return false }
         return names.contains { $0.utf8.count == length && HTTPHeaders.equalsIgnoringCase($0, name) }
+    }
+
+    /// The same for a name as bytes off the wire.
+    func contains(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard name.count < 64, lengths & (1 << UInt64(name.count)) != 0 else { return false }
+        return names.contains { HTTPHeaders.nameEquals(name, $0) }
     }
 }
 

@@ -101,6 +101,27 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// Whether a field name, as bytes off the wire, is `lowercased` (given in lower case), ignoring case.
+    @inline(__always)
+    public static func nameEquals(_ name: UnsafeRawBufferPointer, _ lowercased: String) -> Bool {
+        name.count == lowercased.utf8.count && sameLengthNameEquals(name, lowercased)
+    }
+
+    @usableFromInline
+    static func sameLengthNameEquals(_ name: UnsafeRawBufferPointer, _ lowercased: String) -> Bool {
+        var lowercased = lowercased
+        return lowercased.withUTF8 { expected in
+            for index in 0..<expected.count {
+                let byte = name[index]
+                let want = expected[index]
+                if byte == want { continue }
+                // Only a letter may differ, and only in case.
+                if byte | 0x20 != want || want < 0x61 || want > 0x7A { return false }
+            }
+            return true
+        }
+    }
+
     /// ASCII case-insensitive comparison without allocating lower-cased copies.
     public static func equalsIgnoringCase<A: StringProtocol, B: StringProtocol>(_ a: A, _ b: B) -> Bool {
         var left = a.utf8.makeIterator()

@@ -7,6 +7,9 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The body bytes; empty for none.
     public var body: [UInt8]
+    /// Field lines already serialized (`name: value` and CRLF each), written after ``headers``: a
+    /// proxy's fields from upstream, passed on as bytes. Never framing fields (the server's).
+    public var fieldLines: [UInt8] = []
 
     /// Creates a response.
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {

@@ -112,42 +112,49 @@ struct ResponseParser {
         var index = 12
         while index < bytes.count, bytes[index] != 0x0A { index += 1 }
         index += 1
-        var headers = HTTPHeaders()
+        let fieldsStart = index
         var contentLength: Int? = nil
         var chunked = false
         var close = versionMinor == 0
+        // No String per field: a proxy copies the field lines it keeps as bytes (`fieldLines`).
         while index + 1 < bytes.count, bytes[index] != 0x0D {
             var colon = index
             while colon < bytes.count, bytes[colon] != UInt8(ascii: ":"), bytes[colon] != 0x0D { colon += 1 }
             guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":"), colon > index else { return nil }
             var lineEnd = colon
             while lineEnd < bytes.count, bytes[lineEnd] != 0x0D { lineEnd += 1 }
-            let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<colon]), as: UTF8.self)
-            var valueStart = colon + 1
-            var valueEnd = lineEnd
-            while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-            let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
-            if HTTPHeaders.equalsIgnoringCase(name, "content-length") {
+            let name = UnsafeRawBufferPointer(rebasing: bytes[index..<colon])
+            if HTTPHeaders.nameEquals(name, "content-length") {
+                let value = fieldValue(bytes, from: colon + 1, to: lineEnd)
                 guard let length = RequestHeadParser.parseDecimal(value), contentLength == nil || contentLength == length else {
                     return nil
                 }
                 contentLength = length
-            } else if HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") {
+            } else if HTTPHeaders.nameEquals(name, "transfer-encoding") {
+                let value = fieldValue(bytes, from: colon + 1, to: lineEnd)
                 chunked = value.split(separator: ",").last.map { HTTPHeaders.equalsIgnoringCase($0.trimmingSpaces, "chunked") } ?? false
                 if !chunked { return nil }
-            } else if HTTPHeaders.equalsIgnoringCase(name, "connection") {
-                for token in value.split(separator: ",") {
+            } else if HTTPHeaders.nameEquals(name, "connection") {
+                for token in fieldValue(bytes, from: colon + 1, to: lineEnd).split(separator: ",") {
                     let token = token.trimmingSpaces
                     if HTTPHeaders.equalsIgnoringCase(token, "close") { close = true }
                     if HTTPHeaders.equalsIgnoringCase(token, "keep-alive") && versionMinor == 0 { close = false }
                 }
             }
-            headers.add(name, value)
             index = lineEnd + 2
         }
+        let fieldLines = Array(UnsafeRawBufferPointer(rebasing: bytes[fieldsStart..<min(index, bytes.count)]))
         let framing: BodyFraming = chunked ? .chunked : contentLength.map { .length($0) } ?? .none
-        return (ClientResponse(status: status, headers: headers, body: []), framing, !close)
+        return (ClientResponse(status: status, fieldLines: fieldLines, body: []), framing, !close)
+    }
+
+    /// A field's value without surrounding spaces and tabs (OWS).
+    private static func fieldValue(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> String {
+        var start = start
+        var end = end
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 }
 
@@ -155,15 +162,52 @@ struct ResponseParser {
 public struct ClientResponse: Sendable {
     /// The status code.
     public var status: Int
-    /// The fields as received (framing fields included).
-    public var headers: HTTPHeaders
+    /// The field lines as received (`name: value` and CRLF each, framing fields included), in
+    /// one buffer: a proxy passes on the lines it keeps without making a String of each field.
+    public var fieldLines: [UInt8]
     /// The decoded body.
     public var body: [UInt8]
 
-    /// Creates a response.
+    /// The fields, parsed from ``fieldLines`` on each use, values without surrounding spaces.
+    public var headers: HTTPHeaders {
+        var headers = HTTPHeaders()
+        Self.forEachLine(fieldLines) { line, colon in
+            var start = colon + 1
+            var end = line.count
+            while start < end, line[start] == 0x20 || line[start] == 0x09 { start += 1 }
+            while end > start, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
+            headers.add(String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
+                        String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
+            return true
+        }
+        return headers
+    }
+
+    /// Creates a response from fields (tests, and clients that build responses by hand).
     public init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        var lines: [UInt8] = []
+        for (name, value) in headers { lines.appendField(name, value) }
+        self.init(status: status, fieldLines: lines, body: body)
+    }
+
+    init(status: Int, fieldLines: [UInt8], body: [UInt8]) {
         self.status = status
-        self.headers = headers
+        self.fieldLines = fieldLines
         self.body = body
+    }
+
+    /// Calls `body` with each line of `fieldLines` (without its CRLF) and the index of its colon,
+    /// until `body` returns false. Lines without a colon (never made by the parser) are skipped.
+    public static func forEachLine(_ fieldLines: [UInt8], _ body: (UnsafeRawBufferPointer, Int) -> Bool) {
+        fieldLines.withUnsafeBytes { raw in
+            var index = 0
+            while index < raw.count {
+                var lineEnd = index
+                while lineEnd < raw.count, raw[lineEnd] != 0x0D { lineEnd += 1 }
+                let line = UnsafeRawBufferPointer(rebasing: raw[index..<lineEnd])
+                if let colon = line.firstIndex(of: UInt8(ascii: ":")), !body(line, colon) { return }
+                index = lineEnd + 2
+            }
+        }
     }
 }

@@ -44,7 +44,7 @@ enum ResponseWriter {
     /// Appends the serialized response to `out`.
     static func write(_ response: HTTPResponse, method: String, keepAlive: Bool, announceKeepAlive: Bool,
                       date: [UInt8], into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 160 + response.body.count)
+        out.reserveCapacity(out.count + 160 + response.fieldLines.count + response.body.count)
         if (100..<600).contains(response.status), let line = statusLines[response.status - 100] {
             out.append(contentsOf: line)
         } else {
@@ -62,6 +62,7 @@ enum ResponseWriter {
             }
             out.appendField(name, value)
         }
+        out.append(contentsOf: response.fieldLines)
         out.append(contentsOf: date)
         let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
         if !(response.status == 204 || (100..<200).contains(response.status)) {

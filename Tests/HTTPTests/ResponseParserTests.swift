@@ -65,3 +65,45 @@ struct ResponseParserTests {
         return nil
     }
 }
+
+/// The field lines a proxy passes on as bytes, and the fields parsed from them on demand.
+struct ResponseFieldLinesTests {
+    @Test func fieldLinesKeepTheWireBytesAndHeadersTrimTheValues() throws {
+        let head = "HTTP/1.1 200 OK\r\nX-A:  spaced value \t\r\ncontent-LENGTH: 2\r\nX-Empty:\r\n\r\nok"
+        var parser = ResponseParser(limits: HTTPLimits())
+        let (event, _) = Array(head.utf8).withUnsafeBytes { parser.parse($0) }
+        guard case .response(let response, _) = event else {
+            Issue.record("no response: \(event)")
+            return
+        }
+        #expect(String(decoding: response.fieldLines, as: UTF8.self)
+                == "X-A:  spaced value \t\r\ncontent-LENGTH: 2\r\nX-Empty:\r\n")
+        let fields = response.headers.fields.map { "\($0.name)=\($0.value)" }
+        #expect(fields == ["X-A=spaced value", "content-LENGTH=2", "X-Empty="])
+        #expect(String(decoding: response.body, as: UTF8.self) == "ok")
+    }
+
+    @Test func responsesBuiltFromFieldsRoundTrip() {
+        let response = ClientResponse(status: 201, headers: ["Location": "/x", "X-B": "1"], body: [])
+        #expect(response.headers.fields.map(\.name) == ["Location", "X-B"])
+        #expect(response.headers["location"] == "/x")
+    }
+
+    static let names: [(wire: String, expected: String, equal: Bool)] = [
+        ("Content-Length", "content-length", true),
+        ("CONTENT-LENGTH", "content-length", true),
+        ("content-length", "content-length", true),
+        ("content-lengt", "content-length", false),
+        ("content_length", "content-length", false),
+        ("content\rlength", "content-length", false),  // 0x0D | 0x20 is "-": only letters fold
+        ("te", "te", true),
+        ("tf", "te", false),
+    ]
+
+    @Test(arguments: names.indices)
+    func nameEqualsFoldsOnlyLetters(_ index: Int) {
+        let row = Self.names[index]
+        let equal = Array(row.wire.utf8).withUnsafeBytes { HTTPHeaders.nameEquals($0, row.expected) }
+        #expect(equal == row.equal, "\(row.wire) vs \(row.expected)")
+    }
+}

@@ -108,6 +108,36 @@ struct GatewayTests {
         }
     }
 
+    @Test func responseFieldsWithoutAConnectionFieldAreFilteredAsBytesAndPassedVerbatim() async throws {
+        let echo = try SuiteEchoUpstream(.echoWithoutConnectionField)
+        defer { echo.stop() }
+        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        try await SuiteProcesses.with(replacing: ["stock": echo.url, "auth": closed, "trade": closed]) { suite in
+            // HEAD takes the field-by-field path (ReverseProxy.relayed): both paths must agree.
+            func check(_ method: String, status: Int, _ values: (String) -> [String]) {
+                #expect(status == 200, "\(method)")
+                for name in ["Keep-Alive", "Upgrade", "Proxy-Connection", "TE", "Trailer"] {
+                    #expect(values(name).isEmpty, "\(method): client saw \(name)")
+                }
+                #expect(values("X-Request-ID") == ["edge-\(method)"], "\(method)")
+                #expect(values("Date").count == 1 && values("Date").first?.hasPrefix("Mon, 01 Jan 2001") == false,
+                        "\(method): the date is the gateway's own: \(values("Date"))")
+                #expect(values("Content-Length").count == 1, "\(method)")
+                #expect(values("X-Echo") == ["Yes, spaced"], "\(method)")
+                #expect(values("x-lower") == ["v"], "\(method)")
+                #expect(values("Content-Type") == ["text/plain"], "\(method)")
+            }
+            let get = try await SuiteRawHTTP.sendAsync("GET", "/stocks/AAPL", port: suite.gatewayPort,
+                                                       headers: [("X-Request-ID", "edge-GET")]).get()
+            check("GET", status: get.status, get.values)
+            #expect(get.header("Content-Length") == String(get.body.count))
+            #expect(get.text.hasPrefix("GET /stocks/AAPL HTTP/1.1"), "the body passes unchanged")
+            let head = try await suite.gateway().send("HEAD", "/stocks/AAPL", headers: ["X-Request-ID": "edge-HEAD"])
+            check("HEAD", status: head.status, head.headers.values)
+            #expect(head.body.isEmpty)
+        }
+    }
+
     // MARK: pooled connections the upstream closed
 
     /// In order, through one client connection and one gateway loop (one pool): the upstream answers

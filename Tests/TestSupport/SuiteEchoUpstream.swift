@@ -20,6 +20,9 @@ public final class SuiteEchoUpstream: Sendable {
     /// How requests are answered.
     public enum Behaviour: Sendable {
         case echo, silent, dropsSecondRequest
+        /// Like `echo`, but with no `Connection` field: the gateway's byte-level path for
+        /// response fields (`ReverseProxy.endToEndLines`) filters the other hop-by-hop fields.
+        case echoWithoutConnectionField
     }
 
     private struct State {
@@ -126,6 +129,13 @@ public final class SuiteEchoUpstream: Sendable {
             let response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(body.count)\r\n"
                 + "Connection: close, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: timeout=5\r\nUpgrade: h2c\r\n"
                 + "Proxy-Connection: x\r\nX-Echo: yes\r\n\r\n"
+            _ = FakeSocket.sendAll(fd, Array(response.utf8) + body)
+        case .echoWithoutConnectionField:
+            let body = Array(head.utf8)
+            let response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ncontent-length: \(body.count)\r\n"
+                + "Keep-Alive: timeout=5\r\nUPGRADE: h2c\r\nProxy-Connection: x\r\nTE: trailers\r\nTrailer: X-T\r\n"
+                + "Date: Mon, 01 Jan 2001 00:00:00 GMT\r\nX-Request-ID: upstream-id\r\n"
+                + "X-Echo:  Yes, spaced\r\nx-lower: v\r\n\r\n"
             _ = FakeSocket.sendAll(fd, Array(response.utf8) + body)
         case .dropsSecondRequest:
             let first = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nserved"
