@@ -84,12 +84,19 @@ public final class TokenService: Sendable {
 
     /// The token of an `Authorization: Bearer <token>` field (scheme case-insensitive, RFC 6750).
     public static func bearerToken(_ request: HTTPRequest) -> String? {
-        guard let value = request.headers["Authorization"], let space = value.utf8.firstIndex(of: UInt8(ascii: " ")),
-              HTTPHeaders.equalsIgnoringCase(value[..<space], "bearer")
-        else { return nil }
-        let token = value[value.utf8.index(after: space)...].trimmingSpaces
-        guard !token.isEmpty, token.utf8.count <= 4096 else { return nil }
-        return String(token)
+        guard var value = request.headers["Authorization"] else { return nil }
+        // On the bytes: this runs for every request the gateway relays to trade and `/auth/me`.
+        return value.withUTF8 { bytes -> String? in
+            guard let space = bytes.firstIndex(of: UInt8(ascii: " ")),
+                  HTTPHeaders.nameEquals(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<space])), "bearer")
+            else { return nil }
+            var start = space + 1
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            guard start < end, end - start <= 4096 else { return nil }
+            return String(decoding: bytes[start..<end], as: UTF8.self)
+        }
     }
 
     private static func checkTimes(expires: Date, notBefore: Date?, now: Date) throws {
