@@ -38,14 +38,17 @@ final class ReverseProxy: Sendable {
     /// Sends `request` upstream and calls `completion` once with the response to relay, or a
     /// 502/504 problem. Called on an event loop, everything happens on that loop (``HTTPClient``).
     func relay(_ request: HTTPRequest, requestID: String, completion: @escaping @Sendable (HTTPResponse) -> Void) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(request.headers.count + 3)
-        // We are the edge: whatever the client claims about forwarding is dropped (API.md).
-        Self.copyEndToEnd(request.headers, into: &headers, alsoRemoving: Self.clientForwardingFields)
-        headers.add("X-Forwarded-For", request.peer)
-        headers.add("X-Forwarded-Proto", "http")
-        headers.add("X-Request-ID", requestID)
-        let upstreamRequest = ClientRequest(method: request.method, target: request.target, headers: headers, body: request.body)
+        // The fields are written straight into the upstream request's bytes. We are the edge:
+        // whatever the client claims about forwarding is dropped (API.md).
+        var lines: [UInt8] = []
+        lines.reserveCapacity(256)
+        Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { lines.appendField($0, $1) }
+        lines.appendField("X-Forwarded-For", request.peer)
+        lines.appendField("X-Forwarded-Proto", "http")
+        lines.appendField("X-Request-ID", requestID)
+        var upstreamRequest = ClientRequest(method: request.method, target: request.target, body: request.body,
+                                            isRetryable: ClientRequest.isRetryable(method: request.method, headers: request.headers))
+        upstreamRequest.fieldLines = lines
         let start = EventLoop.current?.now ?? .now
         let isHead = request.method == "HEAD"
         client.send(upstreamRequest) { [self] result in
@@ -72,7 +75,9 @@ final class ReverseProxy: Sendable {
         }
         var headers = HTTPHeaders()
         // HEAD keeps the upstream's Content-Length: it is the GET's length, not the empty body's.
-        copyEndToEnd(response.headers, into: &headers, alsoRemoving: isHead ? upstreamHeadFields : upstreamFramingFields)
+        forEachEndToEnd(response.headers, alsoRemoving: isHead ? upstreamHeadFields : upstreamFramingFields) {
+            headers.add($0, $1)
+        }
         return HTTPResponse(status: response.status, headers: headers, body: response.body)
     }
 
@@ -103,15 +108,16 @@ final class ReverseProxy: Sendable {
                                            "transfer-encoding", "upgrade")
     /// Forwarding claims a client may not make to us: we are the edge.
     /// `Expect` too: our server already answered `100 Continue` and holds the whole body.
-    static let clientForwardingFields = FieldNames("x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id", "expect")
+    /// `Host` and `Content-Length` are the client's own (``HTTPClient``).
+    static let clientRequestFields = FieldNames("x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id", "expect",
+                                                "host", "content-length")
     /// Fields of an upstream response that our server sets itself.
     static let upstreamFramingFields = FieldNames("content-length", "date", "x-request-id")
     static let upstreamHeadFields = FieldNames("date", "x-request-id")
 
-    /// Copies the fields of `source` except `Connection` and every field it names, the fixed
-    /// hop-by-hop list and `extra`: one pass, no lower-cased copies or hashing per field (this
-    /// runs twice per proxied request).
-    static func copyEndToEnd(_ source: HTTPHeaders, into target: inout HTTPHeaders, alsoRemoving extra: FieldNames) {
+    /// Calls `body` with the fields of `source` except `Connection` and every field it names, the
+    /// fixed hop-by-hop list and `extra`: one pass, no lower-cased copies or hashing per field.
+    static func forEachEndToEnd(_ source: HTTPHeaders, alsoRemoving extra: FieldNames, _ body: (String, String) -> Void) {
         var named: [Substring] = []
         for field in source where HTTPHeaders.equalsIgnoringCase(field.name, "connection") {
             for token in field.value.split(separator: ",") where !token.trimmingSpaces.isEmpty {
@@ -121,7 +127,7 @@ final class ReverseProxy: Sendable {
         for field in source {
             if hopByHopFields.contains(field.name) || extra.contains(field.name) { continue }
             if !named.isEmpty && named.contains(where: { HTTPHeaders.equalsIgnoringCase($0, field.name) }) { continue }
-            target.add(field.name, field.value)
+            body(field.name, field.value)
         }
     }
 

@@ -13,6 +13,10 @@ public struct ClientRequest: Sendable {
     public var target: String
     /// Fields to send; the client adds `Host` and `Content-Length` and drops framing fields.
     public var headers: HTTPHeaders
+    /// Field lines already serialized (`name: value` and CRLF each), sent after ``headers`` as
+    /// they are: a proxy's fields, written once instead of copied into ``headers`` first. Never
+    /// `Host`, `Content-Length` or hop-by-hop fields (the client's own).
+    public var fieldLines: [UInt8] = []
     /// The body.
     public var body: [UInt8]
     /// Whether the request may be sent again on a fresh connection when a reused one turns out
@@ -26,7 +30,13 @@ public struct ClientRequest: Sendable {
         self.target = target
         self.headers = headers
         self.body = body
-        self.isRetryable = isRetryable ?? (method == "GET" || method == "HEAD" || headers.contains("Idempotency-Key"))
+        self.isRetryable = isRetryable ?? Self.isRetryable(method: method, headers: headers)
+    }
+
+    /// API.md "Gateway": a request may be repeated on a fresh connection when it is a GET or a
+    /// HEAD, or carries an `Idempotency-Key`.
+    public static func isRetryable(method: String, headers: HTTPHeaders) -> Bool {
+        method == "GET" || method == "HEAD" || headers.contains("Idempotency-Key")
     }
 }
 
@@ -190,7 +200,7 @@ enum RequestSerializer {
 
     static func serialize(_ request: ClientRequest, host: String, port: Int) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(512 + request.body.count)
+        out.reserveCapacity(512 + request.fieldLines.count + request.body.count)
         out.appendUTF8(request.method)
         out.append(0x20)
         out.appendUTF8(request.target)
@@ -203,6 +213,7 @@ enum RequestSerializer {
         for (name, value) in request.headers where !skip(name) {
             out.appendField(name, value)
         }
+        out.append(contentsOf: request.fieldLines)
         if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
             out.append(contentsOf: "Content-Length: ".utf8)
             ResponseWriter.appendDecimal(request.body.count, to: &out)

@@ -86,14 +86,15 @@ extension Array where Element == UInt8 {
     /// Appends the UTF-8 bytes of `text` in one copy; `append(contentsOf: text.utf8)` goes byte
     /// by byte, and serializing heads showed in the gateway's profile.
     @inline(__always)
-    mutating func appendUTF8(_ text: String) {
+    public mutating func appendUTF8(_ text: String) {
         var text = text
         text.withUTF8 { append(contentsOf: $0) }
     }
 
-    /// Appends `name: value` and CRLF.
+    /// Appends `name: value` and CRLF: one field line (``HTTPResponse/fieldLines``,
+    /// ``ClientRequest/fieldLines``).
     @inline(__always)
-    mutating func appendField(_ name: String, _ value: String) {
+    public mutating func appendField(_ name: String, _ value: String) {
         appendUTF8(name)
         append(0x3A)
         append(0x20)
