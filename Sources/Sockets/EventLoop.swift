@@ -35,6 +35,9 @@ public final class EventLoop: @unchecked Sendable {
     private var local: [Work] = []
     private var running: [Work] = []
     private let remote = Mutex<(queue: [Work], wakePending: Bool)>(([], false))
+    /// Set (under `remote`'s lock) when `remote` holds work: the loop reads this flag instead of
+    /// taking the lock on every iteration, most of which find nothing queued from other threads.
+    private let remoteQueued = Atomic<Bool>(false)
     private var iterationEndHooks: [() -> Void] = []
     private var tickHooks: [() -> Void] = []
     private var tickInterval: Duration = .milliseconds(250)
@@ -128,6 +131,7 @@ public final class EventLoop: @unchecked Sendable {
         }
         let mustWake = remote.withLock { state in
             state.queue.append(work)
+            remoteQueued.store(true, ordering: .releasing)
             defer { state.wakePending = true }
             return !state.wakePending
         }
@@ -165,6 +169,8 @@ public final class EventLoop: @unchecked Sendable {
         pthread_setspecific(EventLoop.currentKey, Unmanaged.passUnretained(self).toOpaque())
         var events = [epoll_event](repeating: epoll_event(), count: 512)
         while !stopRequested {
+            // `now` is this iteration's start, not the current time: the wait may end a little
+            // after the tick is due, never before, and the clock is read once per iteration.
             let timeout = local.isEmpty ? max(0, milliseconds(until: nextTick)) : 0
             let count = epoll_wait(epollFD, &events, Int32(events.count), Int32(timeout))
             now = .now
@@ -197,13 +203,16 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs queued work. Work queued while draining runs too, but only for a bounded number of
     /// rounds, so a task that keeps rescheduling itself cannot starve socket events.
     private func drainQueues() {
-        let remoteWork = remote.withLock { state -> [Work] in
-            state.wakePending = false
-            var taken: [Work] = []
-            swap(&taken, &state.queue)
-            return taken
+        if remoteQueued.load(ordering: .acquiring) {
+            let remoteWork = remote.withLock { state -> [Work] in
+                state.wakePending = false
+                remoteQueued.store(false, ordering: .relaxed)
+                var taken: [Work] = []
+                swap(&taken, &state.queue)
+                return taken
+            }
+            local.append(contentsOf: remoteWork)
         }
-        local.append(contentsOf: remoteWork)
         var rounds = 0
         while !local.isEmpty && rounds < 64 {
             swap(&local, &running)
@@ -219,7 +228,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func milliseconds(until instant: ContinuousClock.Instant) -> Int {
-        let (seconds, attoseconds) = (instant - .now).components
+        let (seconds, attoseconds) = (instant - now).components
         return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
     }
 
