@@ -9,6 +9,9 @@ reference in the same run and prints ratios, because these machines are noisy.
   bench/bench.py trade     # durable buy orders/s at 1 and 16 users, portfolio reads/s
   bench/bench.py gateway   # gateway vs nginx reverse proxy in front of the same services
 
+BENCH_DURATION (default 10s) sets each run's length; BENCH_ROUNDS (default 1) repeats each row of
+`server` and `gateway`, ours and nginx alternating, and reports medians.
+
 Servers are pinned to core 0 (one event loop), the load generator (wrk) to core 1.
 Needs: wrk and nginx (apt-get install wrk nginx-light), a release build (done here).
 """
@@ -16,6 +19,9 @@ import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, ur
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
+# Rounds per row in the modes that compare with a reference: ours and the reference alternate, and
+# the row reports each figure's median, so one noisy run moves no ratio.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
 SERVER_CPU, LOAD_CPU = "0", "1"
 SECRET = "bench-secret-0123456789-0123456789-abcdef"
 
@@ -129,6 +135,24 @@ def measure(server, url, conns, **kw):
     return result
 
 
+def measure_pair(ours, ours_url, ref, ref_url, conns, **kw):
+    """`ROUNDS` alternating runs of ours and the reference; each figure is the median of its runs."""
+    runs = [(measure(ours, ours_url, conns, **kw), measure(ref, ref_url, conns, **kw)) for _ in range(ROUNDS)]
+
+    def median(results):
+        merged = {}
+        for key in results[0]:
+            values = [r[key] for r in results]
+            if isinstance(values[0], (int, float)) and key != "non2xx":
+                merged[key] = sorted(values)[len(values) // 2]
+            elif key == "non2xx":
+                merged[key] = sum(values)
+            else:
+                merged[key] = " ".join(v for v in values if v)
+        return merged
+    return median([a for a, _ in runs]), median([b for _, b in runs])
+
+
 def row(label, ours, ref):
     def ratio(a, b):
         return a / b if b else float("nan")
@@ -170,8 +194,8 @@ def mode_server(bin_dir):
     try:
         for label, conns, headers in [("c1 keep-alive", 1, ()), ("c64 keep-alive", 64, ()), ("c256 keep-alive", 256, ()),
                                       ("c64 new connection per request", 64, ("Connection: close",))]:
-            a = measure(ours, "http://127.0.0.1:5802/health", conns, headers=headers)
-            b = measure(ref, "http://127.0.0.1:5803/health", conns, headers=headers)
+            a, b = measure_pair(ours, "http://127.0.0.1:5802/health", ref, "http://127.0.0.1:5803/health", conns,
+                                headers=headers)
             row(label, a, b)
         print(f"\npeak RSS: ours {ours.rss('VmHWM') / 1024:.1f} MiB, nginx {ref.rss('VmHWM') / 1024:.1f} MiB; "
               f"anonymous now: ours {ours.rss('RssAnon') / 1024:.1f} MiB, nginx {ref.rss('RssAnon') / 1024:.1f} MiB")
@@ -313,8 +337,8 @@ def mode_gateway(bin_dir):
         print(HEADER.replace("ref", "nginx"))
         for path, headers in [("/stocks/AAPL", ()), ("/auth/me", (f"Authorization: Bearer {token}",))]:
             for conns in (1, 64, 256):
-                a = measure(gateway, f"http://127.0.0.1:5810{path}", conns, headers=headers)
-                b = measure(ref, f"http://127.0.0.1:5820{path}", conns, headers=headers)
+                a, b = measure_pair(gateway, f"http://127.0.0.1:5810{path}", ref, f"http://127.0.0.1:5820{path}", conns,
+                                    headers=headers)
                 row(f"{path} c{conns}", a, b)
     finally:
         gateway.stop(), ref.stop(), auth.stop(), stock.stop()
@@ -336,7 +360,8 @@ if __name__ == "__main__":
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: apt-get install -y wrk nginx-light util-linux")
     bin_dir = build()
-    print(f"# {mode} — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, duration {DURATION}\n")
+    print(f"# {mode} — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, duration {DURATION}, "
+          f"{ROUNDS} round(s), medians\n")
     try:
         {"server": mode_server, "idle": mode_idle, "stock": mode_stock, "auth": mode_auth,
          "trade": mode_trade, "gateway": mode_gateway}[mode](bin_dir)
