@@ -81,6 +81,8 @@ import Testing
         (.http500, "HTTP 500"),
         (.garbage, "non-JSON 200"),
         (.hang, "hangs past PROVIDER_TIMEOUT_MS"),
+        (.oversized(bytes: 2 << 20, declaresLength: true), "a 2 MiB body, declared (over the 1 MiB cap)"),
+        (.oversized(bytes: 2 << 20, declaresLength: false), "a 2 MiB body running to the close"),
     ]
 
     @Test(arguments: failures)
