@@ -10,6 +10,9 @@ public enum JSONCoding {
     /// Decodes the request body as `T`, or throws a 400 `/problems/invalid-request`.
     public static func decode<T: Decodable>(_ type: T.Type, from request: HTTPRequest) throws -> T {
         guard !request.body.isEmpty else { throw HTTPError.invalidRequest("The request body must be a JSON object.") }
+        if let name = duplicateMember(in: request.body) {
+            throw HTTPError.invalidRequest("The member '\(name)' appears more than once.")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(request.body))
         } catch let DecodingError.keyNotFound(key, _) {
@@ -37,8 +40,23 @@ extension JSONCoding {
     /// for checks JSONDecoder cannot make: it decodes `3.0` and `1e2` into an `Int`, while the
     /// contract wants a JSON integer. `nil` if the member is absent or the body is not an object.
     public static func rawMember(_ name: String, in body: [UInt8]) -> Substring? {
-        let text = String(decoding: body, as: UTF8.self)
-        let chars = Array(text.utf8)
+        topLevelMembers(in: body)?.first { $0.key == name }?.value
+    }
+
+    /// The name of a member that appears twice at the top level of a JSON object, if any. Such a
+    /// body is ambiguous (RFC 8259 §4: names SHOULD be unique, and parsers differ on which one
+    /// wins), so ``decode(_:from:)`` rejects it rather than pick one for a money-moving request.
+    static func duplicateMember(in body: [UInt8]) -> String? {
+        guard let members = topLevelMembers(in: body) else { return nil }
+        var seen: Set<String> = []
+        for member in members where !seen.insert(member.key).inserted { return member.key }
+        return nil
+    }
+
+    /// The members of a top-level JSON object as (name, raw value text), in order; names have their
+    /// escapes decoded. `nil` when the body is not a well-formed object at this level.
+    static func topLevelMembers(in body: [UInt8]) -> [(key: String, value: Substring)]? {
+        let chars = body
         var index = 0
         func skipSpace() { while index < chars.count, [0x20, 0x09, 0x0A, 0x0D].contains(chars[index]) { index += 1 } }
         func skipString() -> Bool {  // at the opening quote
@@ -68,28 +86,39 @@ extension JSONCoding {
             }
             return depth == 0
         }
+        var members: [(key: String, value: Substring)] = []
         skipSpace()
         guard index < chars.count, chars[index] == UInt8(ascii: "{") else { return nil }
         index += 1
+        skipSpace()
+        if index < chars.count, chars[index] == UInt8(ascii: "}") { return members }
         while true {
             skipSpace()
             guard index < chars.count, chars[index] == UInt8(ascii: "\"") else { return nil }
-            let keyStart = index + 1
+            let keyStart = index
             guard skipString() else { return nil }
-            let key = String(decoding: chars[keyStart..<(index - 1)], as: UTF8.self)
+            let rawKey = chars[keyStart..<index]
+            // Escapes (`"\u0061"` is `"a"`) are decoded as JSONDecoder will; plain names as they are.
+            let key: String
+            if rawKey.contains(UInt8(ascii: "\\")) {
+                guard let decoded = try? JSONDecoder().decode(String.self, from: Data(rawKey)) else { return nil }
+                key = decoded
+            } else {
+                key = String(decoding: rawKey.dropFirst().dropLast(), as: UTF8.self)
+            }
             skipSpace()
             guard index < chars.count, chars[index] == UInt8(ascii: ":") else { return nil }
             index += 1
             skipSpace()
             let valueStart = index
             guard skipValue() else { return nil }
-            if key == name {
-                var end = index
-                while end > valueStart, [0x20, 0x09, 0x0A, 0x0D].contains(chars[end - 1]) { end -= 1 }
-                return Substring(String(decoding: chars[valueStart..<end], as: UTF8.self))
-            }
+            var end = index
+            while end > valueStart, [0x20, 0x09, 0x0A, 0x0D].contains(chars[end - 1]) { end -= 1 }
+            members.append((key, Substring(String(decoding: chars[valueStart..<end], as: UTF8.self))))
             skipSpace()
-            guard index < chars.count, chars[index] == UInt8(ascii: ",") else { return nil }
+            guard index < chars.count else { return nil }
+            if chars[index] == UInt8(ascii: "}") { return members }
+            guard chars[index] == UInt8(ascii: ",") else { return nil }
             index += 1
         }
     }

@@ -113,6 +113,8 @@ import Testing
         (#"{"username":null,"password":"password1"}"#, "username null"),
         (#"{"username":["alice"],"password":"password1"}"#, "username an array"),
         (#"{"username":"alice","password":true}"#, "password a boolean"),
+        (#"{"username":"alice","username":"mallory","password":"password1"}"#, "username twice"),
+        (#"{"username":"alice","password":"password1","password":"password2"}"#, "password twice"),
     ]
 
     @Test func malformedBodiesAre400ProblemJSON() async throws {
