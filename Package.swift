@@ -80,6 +80,8 @@ let package = Package(
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServiceTests", dependencies: [
             "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport",
+            // Fault tests open a service's SQLite file beside it (a second process holding its lock).
+            .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
     ]
 )

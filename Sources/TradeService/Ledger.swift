@@ -166,8 +166,10 @@ final class Ledger: Sendable {
                 return results
             }
         } catch {
-            // The commit itself failed: no order of the batch happened.
-            return orders.map { _ in .failure(error) }
+            // The commit itself failed: no order of the batch happened. A lock held past the busy
+            // timeout is "try again" (503); anything else stays unexpected (500, logged).
+            let busy = (error as? DatabaseError).map { $0.resultCode == .SQLITE_BUSY || $0.resultCode == .SQLITE_LOCKED } ?? false
+            return orders.map { _ in .failure(busy ? TradeErrors.storageBusy : error) }
         }
     }
 

@@ -17,6 +17,12 @@ enum TradeErrors {
         HTTPError(404, type: "/problems/unknown-symbol", title: "Unknown symbol", detail: "No stock has the symbol \(symbol).")
     }
 
+    /// The database could not take the write in time (another writer held it past the busy
+    /// timeout): the order did not happen and may simply be sent again.
+    static let storageBusy = HTTPError(503, type: "/problems/service-unavailable", title: "Service unavailable",
+                                       detail: "The order could not be recorded right now; nothing was changed.",
+                                       headers: ["Retry-After": "5"])
+
     static let priceUnavailable = HTTPError(503, type: "/problems/price-unavailable", title: "Price unavailable",
                                             detail: "No current price can be had for this symbol; nothing was changed.",
                                             headers: ["Retry-After": "5"])

@@ -97,6 +97,9 @@ final class TradeHarness: Sendable {
                             tokens: await TokenService(secret: secret))
     }
 
+    /// The trade service's SQLite file.
+    var databasePath: String { folder.path + "/trade.sqlite" }
+
     /// A client for the trade service (the current one, after a restart).
     var client: TestClient { trade.withLock { $0.client } }
 
