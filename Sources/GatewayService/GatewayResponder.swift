@@ -53,28 +53,38 @@ struct GatewayResponder: HTTPResponder {
         self.observer = observer
     }
 
-    func respond(to request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
+    func respond(to request: HTTPRequest, with handle: ResponseHandle) {
         guard let prefix = prefix(for: request),
               !prefix.proxy.requiresToken(request.path) || tokens.knownUser(request) != nil
         else {
-            router.respond(to: request, done: done)
+            router.respond(to: request, with: handle)
             return
         }
         // The loop's clock, read once per iteration: the request arrived in this iteration.
-        let start = EventLoop.current?.now ?? .now
-        let requestID = observer.requestID(for: request)
-        // Only what the answer needs is captured: the closure is made for every request.
-        let (method, peer, route, observer) = (request.method, request.peer, prefix.pattern, observer)
-        if let limiter, let wait = limiter.take(peer) {
-            var response = HTTPResponse.problem(for: RateLimiter.tooManyRequests(retryAfter: wait))
-            observer.finish(method: method, peer: peer, route: route, requestID: requestID, start: start, response: &response)
-            done(response)
+        let finish = Finish(observer: observer, method: request.method, peer: request.peer, route: prefix.pattern,
+                            requestID: observer.requestID(for: request), start: EventLoop.current?.now ?? .now,
+                            handle: handle)
+        if let limiter, let wait = limiter.take(request.peer) {
+            finish.relay(.problem(for: RateLimiter.tooManyRequests(retryAfter: wait)))
             return
         }
-        prefix.proxy.relay(request, requestID: requestID) { response in
+        prefix.proxy.relay(request, requestID: finish.requestID, then: finish)
+    }
+
+    /// Only what the answer needs (not the request): the id, the log line, the metrics.
+    struct Finish: RelayCompletion {
+        let observer: RequestObserver
+        let method: String
+        let peer: String
+        let route: String
+        let requestID: String
+        let start: ContinuousClock.Instant
+        let handle: ResponseHandle
+
+        func relay(_ response: HTTPResponse) {
             var response = response
             observer.finish(method: method, peer: peer, route: route, requestID: requestID, start: start, response: &response)
-            done(response)
+            handle.send(response)
         }
     }
 

@@ -31,13 +31,14 @@ final class ReverseProxy: Sendable {
     func forward(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         if requiresToken(request.path) { _ = try await tokens.authenticate(request) }
         return await withCheckedContinuation { continuation in
-            relay(request, requestID: context.requestID) { continuation.resume(returning: $0) }
+            relay(request, requestID: context.requestID, then: Resume(continuation: continuation))
         }
     }
 
-    /// Sends `request` upstream and calls `completion` once with the response to relay, or a
-    /// 502/504 problem. Called on an event loop, everything happens on that loop (``HTTPClient``).
-    func relay(_ request: HTTPRequest, requestID: String, completion: @escaping @Sendable (HTTPResponse) -> Void) {
+    /// Sends `request` upstream and hands `completion` the response to relay, or a 502/504
+    /// problem. Called on an event loop, everything happens on that loop (``HTTPClient``).
+    /// Generic over the completion so that the one closure made per request holds it by value.
+    func relay<Completion: RelayCompletion>(_ request: HTTPRequest, requestID: String, then completion: Completion) {
         // The fields are written straight into the upstream request's bytes. We are the edge:
         // whatever the client claims about forwarding is dropped (API.md).
         var lines: [UInt8] = []
@@ -55,12 +56,18 @@ final class ReverseProxy: Sendable {
             switch result {
             case .success(let response):
                 metrics.record(status: response.status, since: start)
-                completion(Self.relayed(response, toHead: isHead))
+                completion.relay(Self.relayed(response, toHead: isHead))
             case .failure(let error):
                 metrics.record(status: error == .timedOut ? 504 : 502, since: start)
-                completion(.problem(for: error == .timedOut ? Self.gatewayTimeout(name) : Self.badGateway(name)))
+                completion.relay(.problem(for: error == .timedOut ? Self.gatewayTimeout(name) : Self.badGateway(name)))
             }
         }
+    }
+
+    /// Resumes the router's path with the response.
+    struct Resume: RelayCompletion {
+        let continuation: CheckedContinuation<HTTPResponse, Never>
+        func relay(_ response: HTTPResponse) { continuation.resume(returning: response) }
     }
 
     /// The upstream's response as ours: its field lines copied as bytes minus the hop-by-hop
@@ -140,6 +147,11 @@ final class ReverseProxy: Sendable {
         HTTPError(504, type: "/problems/gateway-timeout", title: "Gateway timeout",
                   detail: "The \(upstream) service did not answer in time.")
     }
+}
+
+/// What receives a relayed response: the router's continuation, or the gateway's own path.
+protocol RelayCompletion: Sendable {
+    func relay(_ response: HTTPResponse)
 }
 
 /// A few field names, matched ignoring case. Most names are ruled out by their length alone

@@ -28,6 +28,10 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     let fd: Int32
     let peer: String
     private unowned let owner: ServerLoop
+    /// Held strongly: an answer may arrive from another thread after the server has gone (a
+    /// handler that outlived the drain); it is then queued on a stopped loop and dropped, where
+    /// reaching through `owner` would trap.
+    private let loop: EventLoop
     private(set) var state = State.idle
     private var parser: RequestParser
     private var input: [UInt8] = []
@@ -51,6 +55,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         self.fd = fd
         self.peer = peer
         self.owner = owner
+        loop = owner.loop
         parser = RequestParser(limits: owner.limits)
         // API.md: a new connection that sends nothing gets the header timeout, not the idle one.
         deadline = owner.loop.now + owner.limits.headerTimeout
@@ -159,16 +164,18 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         pendingMethod = request.method
         pendingKeepAlive = request.keepAlive
         pendingVersionMinor = request.versionMinor
-        let loop = owner.loop
         dispatching = true
-        owner.responder.respond(to: request) { response in
-            if loop.inEventLoop {
-                self.finish(response)
-            } else {
-                loop.execute { self.finish(response) }
-            }
-        }
+        owner.responder.respond(to: request, with: ResponseHandle(connection: self))
         dispatching = false
+    }
+
+    /// The responder's answer, from any thread (``ResponseHandle``).
+    func deliver(_ response: HTTPResponse) {
+        if loop.inEventLoop {
+            finish(response)
+        } else {
+            loop.execute { self.finish(response) }
+        }
     }
 
     /// Queues the responder's answer and moves on to the next pipelined request, if any.

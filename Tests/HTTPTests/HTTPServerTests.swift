@@ -138,17 +138,17 @@ struct HTTPServerTests {
 
     /// Answers on the spot, on the loop thread, with no task: the gateway's proxy path.
     struct InlineResponder: HTTPResponder {
-        func respond(to request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
-            done(HTTPResponse(status: 200, body: Array("\(request.method) \(request.target)".utf8)))
+        func respond(to request: HTTPRequest, with handle: ResponseHandle) {
+            handle.send(HTTPResponse(status: 200, body: Array("\(request.method) \(request.target)".utf8)))
         }
     }
 
     /// Answers later, from another thread, the way a callback from elsewhere would.
     struct DeferredResponder: HTTPResponder {
-        func respond(to request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
+        func respond(to request: HTTPRequest, with handle: ResponseHandle) {
             let target = request.target
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(2)) {
-                done(HTTPResponse(status: 200, body: Array(target.utf8)))
+                handle.send(HTTPResponse(status: 200, body: Array(target.utf8)))
             }
         }
     }
