@@ -7,6 +7,13 @@ enum RequestHeadParser {
     private static let tab = UInt8(ascii: "\t")
     private static let colon = UInt8(ascii: ":")
 
+    /// A parsed head, or why there is none. Not the standard library's `Result`: that one was
+    /// destroyed through its generic value witnesses on every request (seen in profiles).
+    enum Outcome {
+        case success(RequestHead)
+        case failure(HTTPParseError)
+    }
+
     /// Where the search for the head's end stands.
     enum Scan: Equatable {
         /// The head ends just before index `end` (which is past the empty line's LF).
@@ -60,7 +67,7 @@ enum RequestHeadParser {
     }
 
     /// Parses a complete head (`bytes` ends with CRLF CRLF).
-    static func parse(_ bytes: UnsafeRawBufferPointer, limits: HTTPLimits) -> Result<RequestHead, HTTPParseError> {
+    static func parse(_ bytes: UnsafeRawBufferPointer, limits: HTTPLimits) -> Outcome {
         var index = 0
         // Request line: method SP request-target SP HTTP-version CRLF (RFC 9112 §3), single spaces only.
         let methodEnd = scanToken(bytes, from: 0)
@@ -128,7 +135,7 @@ enum RequestHeadParser {
 
     /// Decides body framing and connection semantics from the fields (RFC 9112 §6, §9).
     private static func framing(method: String, target: String, versionMinor: Int, headers: HTTPHeaders,
-                                limits: HTTPLimits) -> Result<RequestHead, HTTPParseError> {
+                                limits: HTTPLimits) -> Outcome {
         var hostCount = 0
         var contentLength: Int? = nil
         var transferCodings: [Substring] = []
