@@ -43,12 +43,19 @@ final class ReverseProxy: Sendable {
         // whatever the client claims about forwarding is dropped (API.md).
         var lines: [UInt8] = []
         lines.reserveCapacity(256)
-        Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { lines.appendField($0, $1) }
+        // Retryable only by what is forwarded: a key the client named in `Connection` is dropped,
+        // and a repeated keyless order would execute twice.
+        var forwardsKey = false
+        Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { name, value in
+            if !forwardsKey && HTTPHeaders.equalsIgnoringCase(name, "idempotency-key") { forwardsKey = true }
+            lines.appendField(name, value)
+        }
         lines.appendField("X-Forwarded-For", request.peer)
         lines.appendField("X-Forwarded-Proto", "http")
         lines.appendField("X-Request-ID", requestID)
+        let isRetryable = request.method == "GET" || request.method == "HEAD" || forwardsKey
         var upstreamRequest = ClientRequest(method: request.method, target: request.target, body: request.body,
-                                            isRetryable: ClientRequest.isRetryable(method: request.method, headers: request.headers))
+                                            isRetryable: isRetryable)
         upstreamRequest.fieldLines = lines
         let start = EventLoop.current?.now ?? .now
         let isHead = request.method == "HEAD"

@@ -30,13 +30,7 @@ public struct ClientRequest: Sendable {
         self.target = target
         self.headers = headers
         self.body = body
-        self.isRetryable = isRetryable ?? Self.isRetryable(method: method, headers: headers)
-    }
-
-    /// API.md "Gateway": a request may be repeated on a fresh connection when it is a GET or a
-    /// HEAD, or carries an `Idempotency-Key`.
-    public static func isRetryable(method: String, headers: HTTPHeaders) -> Bool {
-        method == "GET" || method == "HEAD" || headers.contains("Idempotency-Key")
+        self.isRetryable = isRetryable ?? (method == "GET" || method == "HEAD" || headers.contains("Idempotency-Key"))
     }
 }
 

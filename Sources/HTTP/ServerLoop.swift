@@ -73,12 +73,22 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     }
 
     private func flushDirty() {
-        guard !dirty.isEmpty else { return }
-        let batch = dirty
-        dirty.removeAll(keepingCapacity: true)
-        for connection in batch {
-            connection.isDirty = false
-            connection.flush()
+        // A flush can resume reading and answer pipelined requests on the spot, which marks the
+        // connection dirty again: go round until nothing is left (bounded; what remains makes the
+        // next iteration start without waiting).
+        var rounds = 0
+        while !dirty.isEmpty {
+            guard rounds < 16 else {
+                loop.execute {}
+                return
+            }
+            rounds += 1
+            let batch = dirty
+            dirty.removeAll(keepingCapacity: true)
+            for connection in batch {
+                connection.isDirty = false
+                connection.flush()
+            }
         }
     }
 

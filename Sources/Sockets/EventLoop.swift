@@ -94,8 +94,8 @@ public final class EventLoop: @unchecked Sendable {
         if Int(fd) < handlers.count { handlers[Int(fd)] = nil }
     }
 
-    /// Runs `hook` at the end of every iteration, after the run queue is drained: the place to
-    /// flush batched writes, so pipelined responses leave in one `write`.
+    /// Runs `hook` at the end of every iteration, after the run queue is drained and the tick
+    /// hooks ran: the place to flush batched writes, so pipelined responses leave in one `write`.
     public func onIterationEnd(_ hook: @escaping () -> Void) {
         iterationEndHooks.append(hook)
     }
@@ -186,11 +186,13 @@ public final class EventLoop: @unchecked Sendable {
                 }
             }
             drainQueues()
-            for hook in iterationEndHooks { hook() }
+            // Ticks before the end-of-iteration hooks: what a deadline check produces (a 504, a
+            // 408) is flushed in this iteration, not after the next wake-up.
             if now >= nextTick {
                 nextTick = now + tickInterval
                 for hook in tickHooks { hook() }
             }
+            for hook in iterationEndHooks { hook() }
         }
         drainQueues()
         handlers.removeAll()

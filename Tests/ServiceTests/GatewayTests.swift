@@ -167,6 +167,18 @@ struct GatewayTests {
                 if row.status == 502 { #expect(reply.string("type") == "/problems/bad-gateway") }
                 #expect(upstream.requestCount == row.upstreamSaw, "\(row.method) \(row.why)")
             }
+            // A key the client names in `Connection` is hop-by-hop: the gateway drops it, so the
+            // order it would have protected is no longer safe to send twice. (The HEAD above left
+            // no pooled connection: its answer carried a body. A GET pools one.)
+            #expect(try await client.get("/stocks/AAPL").status == 200)
+            #expect(upstream.requestCount == 10)
+            let stripped = try await SuiteRawHTTP.sendAsync(
+                "POST", "/stocks/AAPL", port: suite.gatewayPort,
+                headers: [("Connection", "Idempotency-Key"), ("Idempotency-Key", "reuse-key-2"),
+                          ("Content-Type", "application/json")], body: "{}").get()
+            #expect(stripped.status == 502, "\(stripped.status) \(stripped.text)")
+            #expect(upstream.requestCount == 11, "dropped once, not repeated")
+            #expect(upstream.requestHeads.last?.contains("reuse-key-2") == false, "the key is hop-by-hop here")
         }
     }
 
