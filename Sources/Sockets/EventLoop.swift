@@ -34,9 +34,10 @@ public final class EventLoop: @unchecked Sendable {
     private var handlers: [EventHandler?] = []
     private var local: [Work] = []
     private var running: [Work] = []
-    private let remote = Mutex<(queue: [Work], wakePending: Bool)>(([], false))
-    /// Set (under `remote`'s lock) when `remote` holds work: the loop reads this flag instead of
-    /// taking the lock on every iteration, most of which find nothing queued from other threads.
+    private let remote = Mutex<[Work]>([])
+    /// Set (under `remote`'s lock) when `remote` holds work. The first thread to set it wakes the
+    /// loop; the loop reads it instead of taking the lock on every iteration, most of which find
+    /// nothing queued from other threads.
     private let remoteQueued = Atomic<Bool>(false)
     private var iterationEndHooks: [() -> Void] = []
     private var tickHooks: [() -> Void] = []
@@ -129,11 +130,9 @@ public final class EventLoop: @unchecked Sendable {
             local.append(work)
             return
         }
-        let mustWake = remote.withLock { state in
-            state.queue.append(work)
-            remoteQueued.store(true, ordering: .releasing)
-            defer { state.wakePending = true }
-            return !state.wakePending
+        let mustWake = remote.withLock { queue in
+            queue.append(work)
+            return !remoteQueued.exchange(true, ordering: .releasing)
         }
         if mustWake {
             var one: UInt64 = 1
@@ -206,11 +205,10 @@ public final class EventLoop: @unchecked Sendable {
     /// rounds, so a task that keeps rescheduling itself cannot starve socket events.
     private func drainQueues() {
         if remoteQueued.load(ordering: .acquiring) {
-            let remoteWork = remote.withLock { state -> [Work] in
-                state.wakePending = false
+            let remoteWork = remote.withLock { queue -> [Work] in
                 remoteQueued.store(false, ordering: .relaxed)
                 var taken: [Work] = []
-                swap(&taken, &state.queue)
+                swap(&taken, &queue)
                 return taken
             }
             local.append(contentsOf: remoteWork)
