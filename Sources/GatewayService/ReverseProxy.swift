@@ -161,30 +161,6 @@ protocol RelayCompletion: Sendable {
     func relay(_ response: HTTPResponse)
 }
 
-/// A few field names, matched ignoring case. Most names are ruled out by their length alone
-/// (one bit test), so the common field costs no comparison at all.
-struct FieldNames: Sendable {
-    private let names: [String]
-    private let lengths: UInt64
-
-    init(_ names: String...) {
-        self.names = names
-        lengths = names.reduce(0) { $0 | (1 << UInt64($1.utf8.count)) }
-    }
-
-    func contains(_ name: String) -> Bool {
-        let length = name.utf8.count
-        guard length < 64, lengths & (1 << UInt64(length)) != 0 else { return false }
-        return names.contains { $0.utf8.count == length && HTTPHeaders.equalsIgnoringCase($0, name) }
-    }
-
-    /// The same for a name as bytes off the wire.
-    func contains(_ name: UnsafeRawBufferPointer) -> Bool {
-        guard name.count < 64, lengths & (1 << UInt64(name.count)) != 0 else { return false }
-        return names.contains { HTTPHeaders.nameEquals(name, $0) }
-    }
-}
-
 /// `upstream_requests_total{upstream,status}` and `upstream_request_duration_seconds{upstream}`,
 /// with handles made once per status instead of per request.
 final class UpstreamMetrics: Sendable {

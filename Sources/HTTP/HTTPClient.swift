@@ -204,7 +204,7 @@ enum RequestSerializer {
         ResponseWriter.appendDecimal(port, to: &out)
         out.append(0x0D)
         out.append(0x0A)
-        for (name, value) in request.headers where !skip(name) {
+        for (name, value) in request.headers where !ownFields.contains(name) {
             out.appendField(name, value)
         }
         out.append(contentsOf: request.fieldLines)
@@ -220,8 +220,6 @@ enum RequestSerializer {
         return out
     }
 
-    private static func skip(_ name: String) -> Bool {
-        HTTPHeaders.equalsIgnoringCase(name, "host") || HTTPHeaders.equalsIgnoringCase(name, "content-length")
-            || HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") || HTTPHeaders.equalsIgnoringCase(name, "connection")
-    }
+    /// Fields the client writes itself, or that belong to one connection.
+    private static let ownFields = FieldNames("host", "content-length", "transfer-encoding", "connection")
 }

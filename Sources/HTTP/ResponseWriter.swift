@@ -35,11 +35,7 @@ enum ResponseWriter {
     }
 
     /// Fields the application may not set: the server decides framing and persistence.
-    static func isFramingField(_ name: String) -> Bool {
-        HTTPHeaders.equalsIgnoringCase(name, "content-length") || HTTPHeaders.equalsIgnoringCase(name, "connection")
-            || HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") || HTTPHeaders.equalsIgnoringCase(name, "date")
-            || HTTPHeaders.equalsIgnoringCase(name, "keep-alive")
-    }
+    static let framingFields = FieldNames("content-length", "connection", "transfer-encoding", "date", "keep-alive")
 
     /// Appends the serialized response to `out`.
     static func write(_ response: HTTPResponse, method: String, keepAlive: Bool, announceKeepAlive: Bool,
@@ -54,7 +50,7 @@ enum ResponseWriter {
         // because the body it got was empty.
         var headLength: Int? = nil
         for (name, value) in response.headers {
-            if isFramingField(name) {
+            if framingFields.contains(name) {
                 if method == "HEAD" && HTTPHeaders.equalsIgnoringCase(name, "content-length") {
                     headLength = RequestHeadParser.parseDecimal(value)
                 }
