@@ -88,16 +88,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         var a = a
         var b = b
         return a.withUTF8 { left in
-            b.withUTF8 { right in
-                for index in 0..<left.count {
-                    let x = left[index]
-                    let y = right[index]
-                    if x == y { continue }
-                    let lower = x | 0x20
-                    if lower != y | 0x20 || lower < 0x61 || lower > 0x7A { return false }
-                }
-                return true
-            }
+            b.withUTF8 { right in bytesEqualIgnoringCase(UnsafeRawBufferPointer(left), UnsafeRawBufferPointer(right)) }
         }
     }
 
@@ -110,16 +101,20 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     @usableFromInline
     static func sameLengthNameEquals(_ name: UnsafeRawBufferPointer, _ lowercased: String) -> Bool {
         var lowercased = lowercased
-        return lowercased.withUTF8 { expected in
-            for index in 0..<expected.count {
-                let byte = name[index]
-                let want = expected[index]
-                if byte == want { continue }
-                // Only a letter may differ, and only in case.
-                if byte | 0x20 != want || want < 0x61 || want > 0x7A { return false }
-            }
-            return true
+        return lowercased.withUTF8 { bytesEqualIgnoringCase(name, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether two byte runs of the same length differ at most in the case of ASCII letters.
+    @usableFromInline
+    static func bytesEqualIgnoringCase(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
+        for index in 0..<left.count {
+            let x = left[index]
+            let y = right[index]
+            if x == y { continue }
+            let lower = x | 0x20
+            if lower != y | 0x20 || lower < 0x61 || lower > 0x7A { return false }
         }
+        return true
     }
 
     /// ASCII case-insensitive comparison without allocating lower-cased copies.
