@@ -149,7 +149,7 @@ struct ResponseParser {
     }
 
     /// A field's value without surrounding spaces and tabs (OWS).
-    private static func fieldValue(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> String {
+    static func fieldValue(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> String {
         var start = start
         var end = end
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
@@ -172,12 +172,8 @@ public struct ClientResponse: Sendable {
     public var headers: HTTPHeaders {
         var headers = HTTPHeaders()
         Self.forEachLine(fieldLines) { line, colon in
-            var start = colon + 1
-            var end = line.count
-            while start < end, line[start] == 0x20 || line[start] == 0x09 { start += 1 }
-            while end > start, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
             headers.add(String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
-                        String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
+                        ResponseParser.fieldValue(line, from: colon + 1, to: line.count))
             return true
         }
         return headers
