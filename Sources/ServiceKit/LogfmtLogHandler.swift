@@ -57,16 +57,27 @@ public struct LogfmtLogHandler: LogHandler {
     }
 }
 
-/// RFC 3339 UTC timestamps.
+/// RFC 3339 UTC timestamps, built digit by digit: `String(format:)` costs microseconds, and every
+/// quote, order and log line formats one.
 public enum Timestamp {
-    /// `2026-11-24T18:03:49Z`: whole seconds, as the API returns them. Built digit by digit:
-    /// `String(format:)` costs microseconds, and quotes and orders format one each.
+    /// `2026-11-24T18:03:49Z`: whole seconds, as the API returns them.
     public static func rfc3339(_ date: Date = Date()) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        format(seconds: time_t(date.timeIntervalSince1970.rounded(.down)), milliseconds: nil)
+    }
+
+    /// With milliseconds, for logs.
+    public static func rfc3339Millis() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return format(seconds: now.tv_sec, milliseconds: Int32(now.tv_nsec / 1_000_000))
+    }
+
+    private static func format(seconds: time_t, milliseconds: Int32?) -> String {
+        var seconds = seconds
         var parts = tm()
         gmtime_r(&seconds, &parts)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(20)
+        bytes.reserveCapacity(24)
         func digits(_ value: Int32, _ count: Int) {
             var divisor: Int32 = 1
             for _ in 1..<count { divisor *= 10 }
@@ -88,18 +99,11 @@ public enum Timestamp {
         digits(parts.tm_min, 2)
         bytes.append(0x3A)
         digits(parts.tm_sec, 2)
+        if let milliseconds {
+            bytes.append(0x2E)
+            digits(milliseconds, 3)
+        }
         bytes.append(0x5A)
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// With milliseconds, for logs.
-    public static func rfc3339Millis() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
-                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
     }
 }
