@@ -162,6 +162,7 @@ import TradeService
             "STOCK_URL": "http://127.0.0.1:6002",
         ]))
         #expect(trade.initialCash == Cents(parsing: "1234.50"))
+        #expect(trade.initialCash.minorUnits == 123_450)
         #expect(trade.initialCash.description == "1234.50")
         #expect(trade.upstreamTimeoutMs == 750)
         #expect(trade.stockURL == ServiceURL("http://127.0.0.1:6002"))

@@ -70,6 +70,7 @@ import Testing
             #expect(Set(closes).count > 1, "a random walk, not a constant")
             // Each day moves plausibly: within ±20 % of the day before.
             let values = closes.compactMap { Price(parsing: $0)?.minorUnits }
+            #expect(values.count == closes.count, "every close is a price: \(closes)")
             for (previous, next) in zip(values, values.dropFirst()) {
                 #expect(abs(next - previous) * 5 <= previous, "\(previous) → \(next)")
             }

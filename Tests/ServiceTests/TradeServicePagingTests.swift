@@ -17,6 +17,8 @@ import Testing
 
     static func page(_ trade: TradeHarness, _ query: String, token: String) async throws -> (ids: [Int64], next: Int64?, raw: TestClient.Reply) {
         let reply = try await trade.client.get("/trade/transactions" + query, token: token)
+        // Every page the tests read must be an answer: an error's empty list would pass "sees nothing".
+        #expect(reply.status == 200, "\(query): \(reply.status) \(reply.text)")
         let items = (reply.json["transactions"] as? [[String: Any]] ?? []).compactMap(TradeTransaction.init(json:))
         return (items.map(\.id), TradeTransaction.integer(reply.json["next"]), reply)
     }
