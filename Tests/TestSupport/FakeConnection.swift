@@ -15,7 +15,7 @@ struct FakeConnection {
         var buffer: [UInt8] = []
         var idleMs = 0
         while !server.isStopped {
-            if let end = Self.headEnd(buffer) {
+            if let end = FakeSocket.headEnd(buffer) {
                 let head = String(decoding: buffer[..<end], as: UTF8.self)
                 buffer.removeFirst(end + 4)
                 guard let request = FakeRequestHead(head) else {
@@ -90,14 +90,6 @@ struct FakeConnection {
     }
 
     /// Offset of the blank line ending the head (`\r\n\r\n`), if received.
-    private static func headEnd(_ buffer: [UInt8]) -> Int? {
-        guard buffer.count >= 4 else { return nil }
-        for index in 0...(buffer.count - 4)
-        where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
-            return index
-        }
-        return nil
-    }
 }
 
 /// The request line and the two headers the fake cares about.

@@ -12,6 +12,16 @@ public struct FakeProviderError: Error, Sendable, CustomStringConvertible {
 
 /// The few POSIX socket calls the fake needs.
 enum FakeSocket {
+    /// Where the CRLF CRLF that ends a message head starts in `bytes`, if it is there yet.
+    static func headEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4)
+        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index
+        }
+        return nil
+    }
+
     /// A listening socket on 127.0.0.1 with a kernel-chosen port.
     static func listenLoopback() throws(FakeProviderError) -> (fd: Int32, port: Int) {
         #if canImport(Glibc)

@@ -160,7 +160,7 @@ public final class SuiteEchoUpstream: Sendable {
         var scratch = [UInt8](repeating: 0, count: 4096)
         var waited: Int32 = 0
         while input.count < Limits.headBytesMax && waited < 10_000 && !isStopped {
-            if let end = Self.headEnd(input) {
+            if let end = FakeSocket.headEnd(input) {
                 let head = String(decoding: input[0..<end], as: UTF8.self)
                 discardBody(fd, head: head, already: input.count - end - 4)
                 return head
@@ -192,12 +192,4 @@ public final class SuiteEchoUpstream: Sendable {
         }
     }
 
-    private static func headEnd(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4)
-        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-            return index
-        }
-        return nil
-    }
 }

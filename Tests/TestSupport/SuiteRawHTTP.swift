@@ -132,21 +132,12 @@ public enum SuiteRawHTTP {
                 throw input.isEmpty ? .noResponse : .truncated(received: input.count)
             }
             input += chunk[0..<count]
-            if parsed == nil, let end = headEnd(input) {
+            if parsed == nil, let end = FakeSocket.headEnd(input) {
                 parsed = try parseHead(Array(input[0..<end]))
                 parsed!.bodyStart = end + 4
             }
         }
         throw .malformed
-    }
-
-    private static func headEnd(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4)
-        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-            return index
-        }
-        return nil
     }
 
     private static func parseHead(_ bytes: [UInt8]) throws(Failure)
