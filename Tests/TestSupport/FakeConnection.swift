@@ -9,7 +9,7 @@ import Darwin
 struct FakeConnection {
     let fd: Int32
     let script: FakeScript
-    let server: FakeServer
+    let server: LoopbackThreadServer
 
     func serve() {
         var buffer: [UInt8] = []

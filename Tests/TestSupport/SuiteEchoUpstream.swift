@@ -25,43 +25,26 @@ public final class SuiteEchoUpstream: Sendable {
         case echoWithoutConnectionField
     }
 
-    private struct State {
-        var heads: [String] = []
-        var stopped = false
-        var listenerOpen = true
-        var open: Set<Int32> = []
-    }
-
     /// Limits: small, this serves tests.
     private enum Limits {
         static let headBytesMax = 64 * 1024
-        static let pollSliceMs: Int32 = 100
+        static let pollSliceMs = LoopbackThreadServer.Limits.pollSliceMs
         /// A connection (even a silent one) is dropped after this.
-        static let connectionLifetimeMs = 30_000
-        static let connectionsMax = 64
-        static let stopWaitSeconds = 5.0
+        static let connectionLifetimeMs: Int32 = 30_000
     }
 
     /// The listening port.
-    public let port: Int
+    public var port: Int { listener.port }
     private let behaviour: Behaviour
-    private let listenFD: Int32
-    private let state = Mutex(State())
-    private let threads = DispatchGroup()
+    private let listener: LoopbackThreadServer
+    private let heads = Mutex<[String]>([])
 
     /// Binds 127.0.0.1 port 0 and starts accepting.
     public init(_ behaviour: Behaviour = .echo) throws {
-        let listener = try FakeSocket.listenLoopback()
-        listenFD = listener.fd
-        port = listener.port
+        listener = try LoopbackThreadServer(name: "suite-echo")
         self.behaviour = behaviour
-        threads.enter()
-        let thread = Thread { [self] in
-            acceptLoop()
-            threads.leave()
-        }
-        thread.name = "suite-echo-accept"
-        thread.start()
+        // Weak: the listener's threads must not keep the upstream alive past `deinit`'s `stop()`.
+        listener.start { [weak self] fd in self?.serve(fd) }
     }
 
     deinit { stop() }
@@ -71,58 +54,19 @@ public final class SuiteEchoUpstream: Sendable {
 
     /// The request heads received (request line and fields, without the final empty line), oldest
     /// first; `GET /health` probes (the gateway's aggregate health) are left out.
-    public var requestHeads: [String] { state.withLock { $0.heads }.filter { !$0.hasPrefix("GET /health ") } }
+    public var requestHeads: [String] { heads.withLock { $0 }.filter { !$0.hasPrefix("GET /health ") } }
 
     /// How many requests other than `GET /health` arrived.
     public var requestCount: Int { requestHeads.count }
 
     /// Closes the listener and every connection; waits (bounded) for the threads. Idempotent.
-    public func stop() {
-        state.withLock { state in
-            state.stopped = true
-            if state.listenerOpen { FakeSocket.shutdownBoth(listenFD) }
-            for fd in state.open { FakeSocket.shutdownBoth(fd) }
-        }
-        _ = threads.wait(timeout: .now() + Limits.stopWaitSeconds)
-    }
+    public func stop() { listener.stop() }
 
-    private var isStopped: Bool { state.withLock { $0.stopped } }
-
-    private func acceptLoop() {
-        while !isStopped {
-            guard FakeSocket.waitReadable(listenFD, timeoutMs: Limits.pollSliceMs) else { continue }
-            let fd = accept(listenFD, nil, nil)
-            guard fd >= 0 else { continue }
-            let admitted = state.withLock { state in
-                guard !state.stopped, state.open.count < Limits.connectionsMax else { return false }
-                state.open.insert(fd)
-                return true
-            }
-            guard admitted else {
-                FakeSocket.close(fd)
-                continue
-            }
-            threads.enter()
-            let thread = Thread { [self] in
-                serve(fd)
-                state.withLock { state in
-                    state.open.remove(fd)
-                    FakeSocket.close(fd)
-                }
-                threads.leave()
-            }
-            thread.name = "suite-echo-connection"
-            thread.start()
-        }
-        state.withLock { state in
-            state.listenerOpen = false
-            FakeSocket.close(listenFD)
-        }
-    }
+    private var isStopped: Bool { listener.isStopped }
 
     private func serve(_ fd: Int32) {
         guard let head = readHead(fd) else { return }
-        state.withLock { $0.heads.append(head) }
+        heads.withLock { $0.append(head) }
         switch behaviour {
         case .echo:
             let body = Array(head.utf8)
@@ -140,7 +84,7 @@ public final class SuiteEchoUpstream: Sendable {
         case .dropsSecondRequest:
             let first = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nserved"
             guard FakeSocket.sendAll(fd, Array(first.utf8)), let second = readHead(fd) else { return }
-            state.withLock { $0.heads.append(second) }  // and close without a byte of answer
+            heads.withLock { $0.append(second) }  // and close without a byte of answer
         case .silent:
             // Hold the connection, answering nothing, until the peer leaves or we stop.
             var waited: Int32 = 0
