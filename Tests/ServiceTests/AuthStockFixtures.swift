@@ -186,19 +186,7 @@ enum AuthStockFixtures {
 
     /// The value of the Prometheus sample `name{labels}` (labels in any order), or 0 when absent.
     static func metricValue(_ text: String, _ name: String, _ labels: [String: String]) -> Double {
-        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") {
-            guard let close = line.lastIndex(of: "}") else { continue }
-            let labelText = line[line.index(line.startIndex, offsetBy: name.count + 1)..<close]
-            var found: [String: String] = [:]
-            for pair in labelText.split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                found[String(parts[0])] = String(parts[1]).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-            guard found == labels else { continue }
-            return Double(line[line.index(after: close)...].trimmingCharacters(in: .whitespaces)) ?? .nan
-        }
-        return 0
+        SuiteMetrics.value(text, name, labels, exact: true) ?? 0
     }
 
     // MARK: - Timing

@@ -53,17 +53,23 @@ extension SuiteProcesses {
 
 /// Reads samples out of a Prometheus text exposition.
 public enum SuiteMetrics {
-    /// The value of the sample `name{labels...}` whose labels include all of `labels` (any order);
-    /// nil when there is none.
-    public static func value(_ text: String, _ name: String, _ labels: [String: String] = [:]) -> Double? {
+    /// The value of the sample `name{labels...}` whose labels include all of `labels` (any order),
+    /// or are exactly `labels` when `exact`; nil when there is none.
+    public static func value(_ text: String, _ name: String, _ labels: [String: String] = [:],
+                             exact: Bool = false) -> Double? {
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             guard let space = line.lastIndex(of: " ") else { continue }
             let series = line[..<space]
-            let seriesName = series.split(separator: "{", maxSplits: 1).first.map(String.init) ?? ""
-            guard seriesName == name else { continue }
-            if labels.allSatisfy({ series.contains("\($0.key)=\"\($0.value)\"") }) {
-                return Double(line[line.index(after: space)...])
+            let parts = series.split(separator: "{", maxSplits: 1)
+            guard parts.first.map(String.init) == name else { continue }
+            var found: [String: String] = [:]
+            for pair in (parts.count == 2 ? parts[1].dropLast() : "").split(separator: ",") {
+                let nameValue = pair.split(separator: "=", maxSplits: 1)
+                guard nameValue.count == 2 else { continue }
+                found[String(nameValue[0])] = String(nameValue[1].dropFirst().dropLast())
             }
+            let matches = exact ? found == labels : labels.allSatisfy { found[$0.key] == $0.value }
+            if matches { return Double(line[line.index(after: space)...]) }
         }
         return nil
     }
