@@ -248,11 +248,6 @@ enum AuthStockFixtures {
     /// Runs `count` copies of `body` at once and returns their results in index order.
     static func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> T) async throws
         -> [T] {
-        try await withThrowingTaskGroup(of: (Int, T).self) { group in
-            for index in 0..<count { group.addTask { (index, try await body(index)) } }
-            var results: [(Int, T)] = []
-            for try await result in group { results.append(result) }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
-        }
+        try await TradeParallel.run(count: count, width: count, body)
     }
 }
