@@ -131,6 +131,23 @@ import Testing
         }
     }
 
+    /// `MAX_BODY_BYTES` from a running service: over it is 413 (declared length or chunked), and
+    /// nothing happens; at it, the request is read and judged on its content.
+    @Test func aBodyOverMaxBodyBytesIs413AndChangesNothing() async throws {
+        try await F.withAuth(["MAX_BODY_BYTES": "1024"]) { auth in
+            let padding = String(repeating: "x", count: 1100)
+            let over = #"{"username":"bigbody","password":"password1","pad":"\#(padding)"}"#
+            let reply = try await auth.client.send("POST", "/auth/register", json: over)
+            F.expectProblem(reply, status: 413, type: "/problems/payload-too-large", "1,100 bytes of padding")
+            let login = try await auth.client.post("/auth/login", json: F.credentials("bigbody", "password1"))
+            #expect(login.status == 401, "the oversized registration created nothing")
+            let atLimit = #"{"username":"bigbody","password":"password1","pad":""#
+            let exact = atLimit + String(repeating: "x", count: 1024 - atLimit.utf8.count - 2) + #""}"#
+            #expect(exact.utf8.count == 1024)
+            #expect(try await auth.client.send("POST", "/auth/register", json: exact).status == 201)
+        }
+    }
+
     @Test func duplicateUsernameInAnotherCaseIs409() async throws {
         try await F.withAuth { auth in
             let first = try await auth.client.post("/auth/register", json: F.credentials("Carol", "password1"))
