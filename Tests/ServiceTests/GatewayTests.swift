@@ -138,6 +138,22 @@ struct GatewayTests {
         }
     }
 
+    /// An upstream that answers something other than HTTP, or closes in the middle of a body, is
+    /// a 502 problem; a partial answer is never relayed, and such a request is not repeated.
+    @Test(arguments: [SuiteEchoUpstream.Behaviour.garbage, .truncatedBody])
+    func aBrokenUpstreamAnswerIs502(_ behaviour: SuiteEchoUpstream.Behaviour) async throws {
+        let upstream = try SuiteEchoUpstream(behaviour)
+        defer { upstream.stop() }
+        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        try await SuiteProcesses.with(replacing: ["stock": upstream.url, "auth": closed, "trade": closed]) { suite in
+            let reply = try await suite.gateway().get("/stocks/AAPL")
+            #expect(reply.status == 502, "\(behaviour): \(reply.status) \(reply.text)")
+            #expect(reply.string("type") == "/problems/bad-gateway", "\(behaviour)")
+            #expect(!reply.text.contains("0123456789"), "no part of the broken body is relayed")
+            #expect(upstream.requestCount == 1, "\(behaviour): bytes came back, so the request is not repeated")
+        }
+    }
+
     // MARK: pooled connections the upstream closed
 
     /// In order, through one client connection and one gateway loop (one pool): the upstream answers

@@ -23,6 +23,10 @@ public final class SuiteEchoUpstream: Sendable {
         /// Like `echo`, but with no `Connection` field: the gateway's byte-level path for
         /// response fields (`ReverseProxy.endToEndLines`) filters the other hop-by-hop fields.
         case echoWithoutConnectionField
+        /// Answers bytes that are not HTTP, then closes.
+        case garbage
+        /// Starts a 200 promising 100 body bytes, sends 10, then closes.
+        case truncatedBody
     }
 
     /// Limits: small, this serves tests.
@@ -81,6 +85,10 @@ public final class SuiteEchoUpstream: Sendable {
                 + "Date: Mon, 01 Jan 2001 00:00:00 GMT\r\nX-Request-ID: upstream-id\r\n"
                 + "X-Echo:  Yes, spaced\r\nx-lower: v\r\n\r\n"
             _ = FakeSocket.sendAll(fd, Array(response.utf8) + body)
+        case .garbage:
+            _ = FakeSocket.sendAll(fd, Array("SMTP ready, not HTTP\r\n\r\n".utf8))
+        case .truncatedBody:
+            _ = FakeSocket.sendAll(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789".utf8))
         case .dropsSecondRequest:
             let first = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nserved"
             guard FakeSocket.sendAll(fd, Array(first.utf8)), let second = readHead(fd) else { return }
