@@ -16,12 +16,16 @@ import TradeService
 final class TradeHarness: Sendable {
     enum Market: Sendable {
         case fake, simulated, closedPort
+        /// A stock service that takes requests and never answers (trade's `UPSTREAM_TIMEOUT_MS`).
+        case silent
     }
 
     struct Options: Sendable {
         var market: Market = .fake
         var initialCash = "10000.00"
         var idempotencyTTLSeconds: Int?
+        /// Trade's `UPSTREAM_TIMEOUT_MS`: generous unless a test wants the timeout to fire.
+        var upstreamTimeoutMs = 15_000
     }
 
     static let secret = "trade-tests-secret-0123456789-abcdefghijkl"
@@ -32,15 +36,18 @@ final class TradeHarness: Sendable {
     let folder: TemporaryFolder
     let fake: FakeProvider?
     let stock: ServiceHost?
+    /// The stand-in stock service of `.silent`.
+    let silentStock: SuiteEchoUpstream?
     private let trade: Mutex<(host: ServiceHost, client: TestClient)>
     let tokens: TokenService
 
     private init(options: Options, folder: TemporaryFolder, fake: FakeProvider?, stock: ServiceHost?,
-                 trade: ServiceHost, tokens: TokenService) {
+                 silentStock: SuiteEchoUpstream?, trade: ServiceHost, tokens: TokenService) {
         self.options = options
         self.folder = folder
         self.fake = fake
         self.stock = stock
+        self.silentStock = silentStock
         self.trade = Mutex((trade, TestClient(port: trade.port, timeout: .seconds(30))))
         self.tokens = tokens
     }
@@ -68,6 +75,7 @@ final class TradeHarness: Sendable {
         let folder = try TemporaryFolder("trade-tests")
         var fake: FakeProvider?
         var stock: ServiceHost?
+        var silentStock: SuiteEchoUpstream?
         let stockURL: String
         switch options.market {
         case .fake, .simulated:
@@ -87,13 +95,17 @@ final class TradeHarness: Sendable {
             stockURL = "http://127.0.0.1:\(host.port)"
         case .closedPort:
             stockURL = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        case .silent:
+            let upstream = try SuiteEchoUpstream(.silent)
+            silentStock = upstream
+            stockURL = upstream.url
         }
         var environment = ["HOST": "127.0.0.1", "PORT": "0", "DATABASE_PATH": folder.path + "/trade.sqlite",
                            "JWT_SECRET": secret, "STOCK_URL": stockURL, "INITIAL_CASH": options.initialCash,
-                           "UPSTREAM_TIMEOUT_MS": "15000"]
+                           "UPSTREAM_TIMEOUT_MS": String(options.upstreamTimeoutMs)]
         if let ttl = options.idempotencyTTLSeconds { environment["IDEMPOTENCY_TTL_SECONDS"] = String(ttl) }
         let trade = try await TradeService.start(environment: Environment(environment), logger: quietLogger)
-        return TradeHarness(options: options, folder: folder, fake: fake, stock: stock, trade: trade,
+        return TradeHarness(options: options, folder: folder, fake: fake, stock: stock, silentStock: silentStock, trade: trade,
                             tokens: await TokenService(secret: secret))
     }
 
@@ -134,7 +146,7 @@ final class TradeHarness: Sendable {
         let old = trade.withLock { $0.host }
         await old.shutdown()
         var environment = ["HOST": "127.0.0.1", "PORT": "0", "DATABASE_PATH": folder.path + "/trade.sqlite",
-                           "JWT_SECRET": Self.secret, "INITIAL_CASH": options.initialCash, "UPSTREAM_TIMEOUT_MS": "15000"]
+                           "JWT_SECRET": Self.secret, "INITIAL_CASH": options.initialCash, "UPSTREAM_TIMEOUT_MS": String(options.upstreamTimeoutMs)]
         environment["STOCK_URL"] = stock.map { "http://127.0.0.1:\($0.port)" } ?? "http://127.0.0.1:1"
         if let ttl = options.idempotencyTTLSeconds { environment["IDEMPOTENCY_TTL_SECONDS"] = String(ttl) }
         let host = try await TradeService.start(environment: Environment(environment), logger: Self.quietLogger)
@@ -144,6 +156,7 @@ final class TradeHarness: Sendable {
     func shutdown() async {
         await trade.withLock { $0.host }.shutdown()
         await stock?.shutdown()
+        silentStock?.stop()
         fake?.stop()
         folder.remove()
     }

@@ -223,4 +223,18 @@ import Testing
             #expect(try await TradeSnapshot.take(trade.client, token: token) == before)
         }
     }
+
+    @Test func aStockServiceThatNeverAnswersIs503AfterTheUpstreamTimeoutAndNothingChanges() async throws {
+        try await TradeHarness.with(.init(market: .silent, upstreamTimeoutMs: 400)) { trade in
+            let token = try await trade.token(1)
+            let before = try await TradeSnapshot.take(trade.client, token: token)
+            let started = ContinuousClock.now
+            let reply = try await trade.order("buy", "AAPL", 1, token: token, key: "silent-1")
+            let waited = ContinuousClock.now - started
+            #expect(reply.isTradeProblem(503, "/problems/price-unavailable"), "\(reply.status) \(reply.text)")
+            #expect(waited >= .milliseconds(350) && waited < .seconds(5), "answered after \(waited)")
+            #expect(trade.silentStock?.requestCount == 1, "the price was asked for once")
+            #expect(try await TradeSnapshot.take(trade.client, token: token) == before)
+        }
+    }
 }
