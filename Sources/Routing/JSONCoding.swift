@@ -40,7 +40,8 @@ extension JSONCoding {
     /// for checks JSONDecoder cannot make: it decodes `3.0` and `1e2` into an `Int`, while the
     /// contract wants a JSON integer. `nil` if the member is absent or the body is not an object.
     public static func rawMember(_ name: String, in body: [UInt8]) -> Substring? {
-        topLevelMembers(in: body)?.first { $0.key == name }?.value
+        guard let value = topLevelMembers(in: body)?.first(where: { $0.key == name })?.value else { return nil }
+        return Substring(String(decoding: body[value], as: UTF8.self))
     }
 
     /// The name of a member that appears twice at the top level of a JSON object, if any. Such a
@@ -53,9 +54,10 @@ extension JSONCoding {
         return nil
     }
 
-    /// The members of a top-level JSON object as (name, raw value text), in order; names have their
-    /// escapes decoded. `nil` when the body is not a well-formed object at this level.
-    static func topLevelMembers(in body: [UInt8]) -> [(key: String, value: Substring)]? {
+    /// The members of a top-level JSON object as (name, where its raw value text is), in order;
+    /// names have their escapes decoded. `nil` when the body is not a well-formed object at this
+    /// level. Values stay ranges: the duplicate check reads only names.
+    static func topLevelMembers(in body: [UInt8]) -> [(key: String, value: Range<Int>)]? {
         let chars = body
         var index = 0
         func skipSpace() { while index < chars.count, [0x20, 0x09, 0x0A, 0x0D].contains(chars[index]) { index += 1 } }
@@ -86,7 +88,7 @@ extension JSONCoding {
             }
             return depth == 0
         }
-        var members: [(key: String, value: Substring)] = []
+        var members: [(key: String, value: Range<Int>)] = []
         skipSpace()
         guard index < chars.count, chars[index] == UInt8(ascii: "{") else { return nil }
         index += 1
@@ -114,7 +116,7 @@ extension JSONCoding {
             guard skipValue() else { return nil }
             var end = index
             while end > valueStart, [0x20, 0x09, 0x0A, 0x0D].contains(chars[end - 1]) { end -= 1 }
-            members.append((key, Substring(String(decoding: chars[valueStart..<end], as: UTF8.self))))
+            members.append((key, valueStart..<end))
             skipSpace()
             guard index < chars.count else { return nil }
             if chars[index] == UInt8(ascii: "}") { return members }
