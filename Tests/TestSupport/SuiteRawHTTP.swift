@@ -90,7 +90,8 @@ public enum SuiteRawHTTP {
         }
     }
 
-    /// Writes `request` as is and reads one response (until `Content-Length` is satisfied, or EOF).
+    /// Writes `request` as is and reads one response (until `Content-Length` is satisfied, or EOF;
+    /// none for a HEAD).
     public static func exchange(_ request: [UInt8], port: Int, from source: String = "127.0.0.1",
                                 timeout: Duration = .seconds(10)) throws(Failure) -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -110,50 +111,28 @@ public enum SuiteRawHTTP {
             guard sent > 0 else { throw .noResponse }
             offset += sent
         }
-        return try readResponse(fd)
+        return try readResponse(fd, bodyless: request.starts(with: Array("HEAD ".utf8)))
     }
 
-    private static func readResponse(_ fd: Int32) throws(Failure) -> Response {
+    /// Reads until `RawResponse.parse` (the raw client's strict parser) sees one whole response.
+    private static func readResponse(_ fd: Int32, bodyless: Bool) throws(Failure) -> Response {
         var input: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var parsed: (status: Int, headers: [(name: String, value: String)], bodyStart: Int, length: Int?)?
         while input.count < responseBytesMax {
-            if let head = parsed, let length = head.length, input.count - head.bodyStart >= length {
-                return Response(status: head.status, headers: head.headers,
-                                body: Array(input[head.bodyStart..<(head.bodyStart + length)]))
-            }
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 {
-                // EOF (or timeout/reset): complete only for a response delimited by the close.
-                if let head = parsed, head.length == nil, count == 0 {
-                    return Response(status: head.status, headers: head.headers, body: Array(input[head.bodyStart...]))
-                }
-                throw input.isEmpty ? .noResponse : .truncated(received: input.count)
-            }
-            input += chunk[0..<count]
-            if parsed == nil, let end = FakeSocket.headEnd(input) {
-                parsed = try parseHead(Array(input[0..<end]))
-                parsed!.bodyStart = end + 4
+            if count > 0 { input += chunk[0..<count] }
+            // At EOF (or timeout/reset) only a response delimited by the close can be complete.
+            switch RawResponse.parse(input[...], bodyless: bodyless, atEOF: count == 0) {
+            case .complete(let response, _):
+                return Response(status: response.status, headers: response.headers, body: response.body)
+            case .malformed:
+                throw .malformed
+            case .incomplete:
+                if count <= 0 { throw input.isEmpty ? .noResponse : .truncated(received: input.count) }
             }
         }
         throw .malformed
-    }
-
-    private static func parseHead(_ bytes: [UInt8]) throws(Failure)
-        -> (status: Int, headers: [(name: String, value: String)], bodyStart: Int, length: Int?) {
-        let lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n")
-        let statusParts = lines[0].split(separator: " ", maxSplits: 2)
-        guard statusParts.count >= 2, statusParts[0] == "HTTP/1.1", let status = Int(statusParts[1]) else {
-            throw .malformed
-        }
-        var headers: [(name: String, value: String)] = []
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { throw .malformed }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
-        }
-        let length = headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) }
-        return (status, headers, 0, status == 204 || status == 304 ? 0 : length)
     }
 
     private static func withAddress(_ host: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
