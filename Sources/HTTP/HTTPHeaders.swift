@@ -19,11 +19,6 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields = pairs
     }
 
-    /// Makes room for `count` fields.
-    public mutating func reserveCapacity(_ count: Int) {
-        fields.reserveCapacity(count)
-    }
-
     /// The first value of `name`, if any.
     public subscript(name: String) -> String? {
         for field in fields where Self.equalsIgnoringCase(field.name, name) { return field.value }
