@@ -83,7 +83,9 @@ public struct RequestParser {
         case .body(let head, let remaining, var body):
             state = .head(resumeAt: 0)  // drop our copy of the body so appending does not copy it
             let take = min(remaining, bytes.count)
-            if body.isEmpty { body.reserveCapacity(remaining) }
+            // Reserve what has arrived, up to 64 KiB, never the declared length: a client that
+            // announces MAX_BODY_BYTES and sends nothing must not cost that much per connection.
+            if body.isEmpty && take > 0 { body.reserveCapacity(min(remaining, max(take, 64 * 1024))) }
             body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
             if take == remaining {
                 state = .head(resumeAt: 0)
