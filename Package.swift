@@ -6,6 +6,15 @@ import PackageDescription
 // Leaves used by the services: Money, Outbound (libcurl), MarketData.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
+// What a process maps and touches at start is most of its idle memory (bench/RESULTS.md). On Linux the
+// executables link with the toolchain's lld, which packs the PIE's relative relocations (DT_RELR, glibc
+// 2.36+: 2.4 MB of `.rela.dyn` read at every start becomes 20 KB), and export none of their own symbols
+// (the toolchain's default `-export-dynamic` puts 23,000 of them in `.dynsym` for the loader to hash).
+let lean: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                  "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "trading-suite",
     platforms: [.macOS(.v15)],
@@ -43,8 +52,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strict),
+        // Its own target so that the gateway, which keeps no database, links neither GRDB nor libsqlite3.
+        .target(
+            name: "Storage",
+            dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
 
         // MARK: leaves
@@ -59,19 +72,19 @@ let package = Package(
         .target(
             name: "AuthService",
             dependencies: [
-                "ServiceKit",
+                "ServiceKit", "Storage",
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict),
-        .target(name: "StockService", dependencies: ["ServiceKit", "MarketData", "Money"], swiftSettings: strict),
-        .target(name: "TradeService", dependencies: ["ServiceKit", "Money"], swiftSettings: strict),
+        .target(name: "StockService", dependencies: ["ServiceKit", "Storage", "MarketData", "Money"], swiftSettings: strict),
+        .target(name: "TradeService", dependencies: ["ServiceKit", "Storage", "Money"], swiftSettings: strict),
         .target(name: "GatewayService", dependencies: ["ServiceKit"], swiftSettings: strict),
 
         // MARK: executables (thin main.swift each)
-        .executableTarget(name: "auth", dependencies: ["AuthService"], swiftSettings: strict),
-        .executableTarget(name: "stock", dependencies: ["StockService"], swiftSettings: strict),
-        .executableTarget(name: "trade", dependencies: ["TradeService"], swiftSettings: strict),
-        .executableTarget(name: "gateway", dependencies: ["GatewayService"], swiftSettings: strict),
+        .executableTarget(name: "auth", dependencies: ["AuthService"], swiftSettings: strict, linkerSettings: lean),
+        .executableTarget(name: "stock", dependencies: ["StockService"], swiftSettings: strict, linkerSettings: lean),
+        .executableTarget(name: "trade", dependencies: ["TradeService"], swiftSettings: strict, linkerSettings: lean),
+        .executableTarget(name: "gateway", dependencies: ["GatewayService"], swiftSettings: strict, linkerSettings: lean),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["HTTP", "Sockets"], path: "Tests/TestSupport", swiftSettings: strict),

@@ -4,6 +4,7 @@ reference in the same run and prints ratios, because these machines are noisy.
 
   bench/bench.py server    # our /health vs nginx serving the same JSON: c1, c64, c256, c64 new-conn
   bench/bench.py idle      # RSS of 10,000 idle connections and a request's latency meanwhile
+  bench/bench.py rss       # idle RSS of each of the four services started alone, and of nginx
   bench/bench.py stock     # cached quote GET /stocks/AAPL vs /health on the same process
   bench/bench.py auth      # logins/s and GET /auth/me requests/s
   bench/bench.py trade     # durable buy orders/s at 1 and 16 users, portfolio reads/s
@@ -31,9 +32,12 @@ def sh(cmd, **kw):
 
 
 def build():
-    print("building release...", flush=True)
-    subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return sh("swift build -c release --show-bin-path", cwd=ROOT).strip()
+    # The images ship binaries linked with --static-swift-stdlib; measure those, not a build that maps the
+    # toolchain's shared Swift runtime and Foundation (10 MiB more RSS per process, and other code).
+    print("building release (--static-swift-stdlib, as the images)...", flush=True)
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    return sh("swift build -c release --static-swift-stdlib --show-bin-path", cwd=ROOT).strip()
 
 
 def wait_http(url, timeout=30):
@@ -232,6 +236,26 @@ def mode_idle(bin_dir):
         ours.stop()
 
 
+def mode_rss(bin_dir):
+    """Each service alone and idle after its first /health (simulated market, no upstreams up)."""
+    data = tempfile.mkdtemp(prefix="bench-")
+    env = {"EVENT_LOOPS": "1", "LOG_LEVEL": "warning", "JWT_SECRET": SECRET, "AUTH_URL": "http://127.0.0.1:5831",
+           "STOCK_URL": "http://127.0.0.1:5832", "TRADE_URL": "http://127.0.0.1:5833"}
+    ref, _ = nginx("""server { listen 127.0.0.1:5839;
+      location = /health { default_type application/json; return 200 '{"status":"ok"}'; } }""", 5839)
+    wait_http("http://127.0.0.1:5839/health")
+    print("| process | RSS MiB | of which anonymous MiB | file-backed MiB |\n|---|---|---|---|")
+    for name, port in [("gateway", 5830), ("auth", 5831), ("stock", 5832), ("trade", 5833), ("nginx", 5839)]:
+        server = ref if name == "nginx" else Server(
+            name, [f"{bin_dir}/{name}"], {**env, "PORT": str(port), "DATABASE_PATH": f"{data}/{name}.sqlite"},
+            f"http://127.0.0.1:{port}/health")
+        time.sleep(1.0)
+        total, anon = server.rss() / 1024, server.rss("RssAnon") / 1024
+        label = "nginx (master + worker)" if name == "nginx" else name
+        print(f"| {label} | {total:.1f} | {anon:.1f} | {total - anon:.1f} |", flush=True)
+        server.stop()
+
+
 def token_for(user_id=1, name="bench"):
     import base64, hashlib, hmac
     b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
@@ -363,7 +387,7 @@ if __name__ == "__main__":
     print(f"# {mode} — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, duration {DURATION}, "
           f"{ROUNDS} round(s), medians\n")
     try:
-        {"server": mode_server, "idle": mode_idle, "stock": mode_stock, "auth": mode_auth,
+        {"server": mode_server, "idle": mode_idle, "rss": mode_rss, "stock": mode_stock, "auth": mode_auth,
          "trade": mode_trade, "gateway": mode_gateway}[mode](bin_dir)
     finally:
         stop_all_started()  # also after a failed start: no process outlives the benchmark

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ServiceKit
+import Storage
 import Synchronization
 
 /// A registered user as stored.

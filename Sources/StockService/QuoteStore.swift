@@ -3,6 +3,7 @@ import GRDB
 import MarketData
 import Money
 import ServiceKit
+import Storage
 
 /// The provider cache in the stock service's own SQLite file: the last quote per symbol with the
 /// time it was fetched, and daily closes with the time the series was fetched. Prices are stored

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Money
 import ServiceKit
+import Storage
 import Synchronization
 
 /// An order ready to execute: validated, priced, and (optionally) keyed.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceKit
 
 /// Opens a service's own SQLite file the way every service needs it: WAL journal (readers never
 /// block the writer), a busy timeout instead of instant SQLITE_BUSY, foreign keys, the chosen
