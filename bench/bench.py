@@ -10,7 +10,7 @@ reference in the same run and prints ratios, because these machines are noisy.
   bench/bench.py trade     # durable buy orders/s at 1 and 16 users, portfolio reads/s
   bench/bench.py gateway   # gateway vs nginx reverse proxy in front of the same services
 
-BENCH_DURATION (default 10s) sets each run's length; BENCH_ROUNDS (default 1) repeats each row of
+BENCH_DURATION (default 10s) sets each run's length; BENCH_CONNS (default 1,64,256) the gateway's connections; BENCH_ROUNDS (default 1) repeats each row of
 `server` and `gateway`, ours and nginx alternating, and reports medians.
 
 Servers are pinned to core 0 (one event loop), the load generator (wrk) to core 1.
@@ -23,6 +23,8 @@ DURATION = os.environ.get("BENCH_DURATION", "10s")
 # Rounds per row in the modes that compare with a reference: ours and the reference alternate, and
 # the row reports each figure's median, so one noisy run moves no ratio.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
+# BENCH_CONNS (default 1,64,256) picks the gateway mode's client concurrencies.
+CONNS = [int(c) for c in os.environ.get("BENCH_CONNS", "1,64,256").split(",")]
 SERVER_CPU, LOAD_CPU = "0", "1"
 SECRET = "bench-secret-0123456789-0123456789-abcdef"
 
@@ -360,7 +362,7 @@ def mode_gateway(bin_dir):
             "http://127.0.0.1:5811/auth/login", method="POST", data=b'{"username":"bench","password":"benchpass1"}')).read())["access_token"]
         print(HEADER.replace("ref", "nginx"))
         for path, headers in [("/stocks/AAPL", ()), ("/auth/me", (f"Authorization: Bearer {token}",))]:
-            for conns in (1, 64, 256):
+            for conns in CONNS:
                 a, b = measure_pair(gateway, f"http://127.0.0.1:5810{path}", ref, f"http://127.0.0.1:5820{path}", conns,
                                     headers=headers)
                 row(f"{path} c{conns}", a, b)
