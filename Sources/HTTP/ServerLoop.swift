@@ -16,6 +16,10 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     var dirty: [HTTPConnection] = []
     private(set) var draining = false
     private var accepting = false
+    /// Out of descriptors: the listener is off the loop until a connection closes or a tick
+    /// passes. A level-triggered listener that stays readable while `accept` fails with EMFILE
+    /// would wake the loop at once, forever: one core at 100% (tested: `ServerDescriptorLimitTests`).
+    private var acceptPaused = false
     private var date = HTTPDate()
     /// One read buffer per loop: a connection copies out only the bytes it must keep.
     let scratch: UnsafeMutableRawBufferPointer
@@ -54,8 +58,8 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
             do {
                 accepted = try Socket.accept(listenerFD)
             } catch {
-                // EMFILE/ENFILE: out of descriptors. Stop for this iteration; the listener stays
-                // readable and we retry on the next one.
+                // EMFILE/ENFILE (or ENOBUFS/ENOMEM): the connection stays in the kernel's backlog.
+                pauseAccepting()
                 return
             }
             guard let (fd, peer) = accepted else { return }
@@ -92,7 +96,26 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
         }
     }
 
+    /// Takes the listener off the loop. EPOLLEXCLUSIVE cannot be changed with EPOLL_CTL_MOD, so
+    /// pausing and resuming deregister and register it again.
+    private func pauseAccepting() {
+        guard accepting, !acceptPaused else { return }
+        acceptPaused = true
+        loop.deregister(listenerFD)
+    }
+
+    private func resumeAccepting() {
+        guard accepting, acceptPaused else { return }
+        acceptPaused = false
+        do {
+            try loop.register(listenerFD, events: EventMask.readable | EventMask.exclusive, handler: self)
+        } catch {
+            acceptPaused = true  // try again at the next tick or close
+        }
+    }
+
     private func tick() {
+        resumeAccepting()
         date.refresh()
         let now = loop.now
         for connection in Array(connections.values) { connection.checkDeadlines(now: now) }
@@ -101,6 +124,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     func connectionClosed(_ connection: HTTPConnection) {
         connections[connection.fd] = nil
         server.connectionClosed()
+        resumeAccepting()
     }
 
     func logParseFailure(_ error: HTTPParseError, peer: String) {
@@ -112,7 +136,8 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     func beginDrain() {
         if accepting {
             accepting = false
-            loop.deregister(listenerFD)
+            if !acceptPaused { loop.deregister(listenerFD) }
+            acceptPaused = false
         }
         draining = true
         for connection in Array(connections.values) where connection.isIdle { connection.close() }

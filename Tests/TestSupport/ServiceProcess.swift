@@ -35,9 +35,11 @@ public final class ServiceProcess: @unchecked Sendable {
     }
 
     /// Starts `name` with `environment` (plus `HOST=127.0.0.1` and `PORT`) and waits until its
-    /// `/health` answers 200 (or `waitForHealth` is false).
+    /// `/health` answers 200 (or `waitForHealth` is false). `descriptorLimit` caps its open files
+    /// (soft and hard, so it cannot raise them) through util-linux's `prlimit`, which execs it:
+    /// the process id stays the service's.
     public init(_ name: String, port: Int? = nil, environment: [String: String], logFolder: String,
-                waitForHealth: Bool = true) async throws {
+                waitForHealth: Bool = true, descriptorLimit: Int? = nil) async throws {
         self.name = name
         self.port = port ?? Self.freePort()
         var env = ProcessInfo.processInfo.environment
@@ -50,7 +52,13 @@ public final class ServiceProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process = Process()
-        process.executableURL = Self.binaryFolder.appendingPathComponent(name)
+        let binary = Self.binaryFolder.appendingPathComponent(name)
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", "--", binary.path]
+        } else {
+            process.executableURL = binary
+        }
         process.environment = env
         process.standardOutput = log
         process.standardError = log
@@ -74,6 +82,19 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// The process's output so far.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Its process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// User plus system CPU time it has used so far, in seconds (`/proc/PID/stat`).
+    public var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
 
     /// Whether it is still running.
     public var isRunning: Bool { process.isRunning }
