@@ -35,11 +35,11 @@ public final class ServiceProcess: @unchecked Sendable {
     }
 
     /// Starts `name` with `environment` (plus `HOST=127.0.0.1` and `PORT`) and waits until its
-    /// `/health` answers 200 (or `waitForHealth` is false). `descriptorLimit` caps its open files
-    /// (soft and hard, so it cannot raise them) through util-linux's `prlimit`, which execs it:
-    /// the process id stays the service's.
+    /// `/health` answers 200 (or `waitForHealth` is false). `resourceLimits` are util-linux
+    /// `prlimit` options (`--nofile=64:64`, `--fsize=…`), soft and hard so that the service cannot
+    /// raise them; `prlimit` execs the service, so the process id stays the service's.
     public init(_ name: String, port: Int? = nil, environment: [String: String], logFolder: String,
-                waitForHealth: Bool = true, descriptorLimit: Int? = nil) async throws {
+                waitForHealth: Bool = true, resourceLimits: [String] = []) async throws {
         self.name = name
         self.port = port ?? Self.freePort()
         var env = ProcessInfo.processInfo.environment
@@ -53,9 +53,9 @@ public final class ServiceProcess: @unchecked Sendable {
         log.seekToEndOfFile()
         process = Process()
         let binary = Self.binaryFolder.appendingPathComponent(name)
-        if let descriptorLimit {
+        if !resourceLimits.isEmpty {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", "--", binary.path]
+            process.arguments = resourceLimits + ["--", binary.path]
         } else {
             process.executableURL = binary
         }
