@@ -24,6 +24,16 @@ struct TradeHandlers: Sendable {
         try await order(.sell, request, context)
     }
 
+    private static let quantityNotInteger = HTTPError.invalidRequest("quantity must be a JSON integer.")
+    private static let quantityOutOfRange =
+        HTTPError.invalidRequest("quantity must be a whole number of shares from 1 to 1000000.")
+
+    /// An integer token as JSON writes it: digits and a sign (`3.0` and `1e2` decode into an Int
+    /// but are not integers).
+    private static func isIntegerToken(_ raw: Substring) -> Bool {
+        !raw.isEmpty && raw.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }
+    }
+
     private struct OrderRequestBody: Decodable {
         let symbol: String
         let quantity: Int64
@@ -32,13 +42,21 @@ struct TradeHandlers: Sendable {
     private func order(_ side: Order.Side, _ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let user = try await tokens.authenticate(request)
         // 400s first: body, symbol, quantity, key (API.md: malformed, then unknown, then rules).
-        let body = try JSONCoding.decode(OrderRequestBody.self, from: request)
-        guard let raw = JSONCoding.rawMember("quantity", in: request.body),
-              raw.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") })
-        else { throw HTTPError.invalidRequest("quantity must be a JSON integer.") }
-        guard (1...1_000_000).contains(body.quantity) else {
-            throw HTTPError.invalidRequest("quantity must be a whole number of shares from 1 to 1000000.")
+        let body: OrderRequestBody
+        do {
+            body = try JSONCoding.decode(OrderRequestBody.self, from: request)
+        } catch {
+            // JSONDecoder reports `1.5` or `1e30` in an Int64 field as unreadable JSON without naming
+            // the field; when the body is valid JSON, say what is wrong with `quantity` instead.
+            if let raw = JSONCoding.rawMember("quantity", in: request.body),
+               (try? JSONSerialization.jsonObject(with: Data(request.body))) != nil {
+                throw Self.isIntegerToken(raw) ? Self.quantityOutOfRange : Self.quantityNotInteger
+            }
+            throw error
         }
+        guard let raw = JSONCoding.rawMember("quantity", in: request.body), Self.isIntegerToken(raw)
+        else { throw Self.quantityNotInteger }
+        guard (1...1_000_000).contains(body.quantity) else { throw Self.quantityOutOfRange }
         guard let symbol = StockSymbol.normalize(body.symbol) else {
             throw HTTPError.invalidRequest("symbol must be 1 to 10 characters of A-Z, 0-9, '.' and '-'.")
         }

@@ -11,6 +11,8 @@ import Testing
     struct BadRequest: Sendable, CustomStringConvertible {
         let json: String
         var key: String? = nil
+        /// What the problem's `detail` must say, where one wording is the point.
+        var detail: String? = nil
         let why: String
         var description: String { why }
     }
@@ -19,17 +21,18 @@ import Testing
         .init(json: #"{"quantity":1}"#, why: "symbol missing"),
         .init(json: #"{"symbol":"AAPL"}"#, why: "quantity missing"),
         .init(json: #"{"symbol":"AAPL","quantity":"3"}"#, why: "quantity is a string"),
-        .init(json: #"{"symbol":"AAPL","quantity":1.5}"#, why: "quantity has a fraction"),
-        .init(json: #"{"symbol":"AAPL","quantity":3.0}"#, why: "quantity 3.0 is not a JSON integer"),
-        .init(json: #"{"symbol":"AAPL","quantity":1e2}"#, why: "quantity in exponent form"),
+        .init(json: #"{"symbol":"AAPL","quantity":1.5}"#, detail: "quantity must be a JSON integer.", why: "quantity has a fraction"),
+        .init(json: #"{"symbol":"AAPL","quantity":1e30}"#, detail: "quantity must be a JSON integer.", why: "quantity in exponent form beyond Int64"),
+        .init(json: #"{"symbol":"AAPL","quantity":3.0}"#, detail: "quantity must be a JSON integer.", why: "quantity 3.0 is not a JSON integer"),
+        .init(json: #"{"symbol":"AAPL","quantity":1e2}"#, detail: "quantity must be a JSON integer.", why: "quantity in exponent form"),
         .init(json: #"{"symbol":"AAPL","quantity":true}"#, why: "quantity is a boolean"),
         .init(json: #"{"symbol":"AAPL","quantity":null}"#, why: "quantity is null"),
         .init(json: #"{"symbol":"AAPL","quantity":[1]}"#, why: "quantity is an array"),
         .init(json: #"{"symbol":"AAPL","quantity":0}"#, why: "quantity 0"),
         .init(json: #"{"symbol":"AAPL","quantity":-0}"#, why: "quantity -0"),
         .init(json: #"{"symbol":"AAPL","quantity":-1}"#, why: "quantity -1"),
-        .init(json: #"{"symbol":"AAPL","quantity":1000001}"#, why: "quantity above 1,000,000"),
-        .init(json: #"{"symbol":"AAPL","quantity":99999999999999999999}"#, why: "quantity beyond Int64"),
+        .init(json: #"{"symbol":"AAPL","quantity":1000001}"#, detail: "quantity must be a whole number of shares from 1 to 1000000.", why: "quantity above 1,000,000"),
+        .init(json: #"{"symbol":"AAPL","quantity":99999999999999999999}"#, detail: "quantity must be a whole number of shares from 1 to 1000000.", why: "quantity beyond Int64"),
         .init(json: #"{"note":"\"quantity\":1","symbol":"AAPL","quantity":1.5}"#, why: "a string mentioning quantity does not hide the real one"),
         .init(json: #"{"extra":{"quantity":1},"symbol":"AAPL","quantity":1.5}"#, why: "a nested quantity does not hide the real one"),
         .init(json: #"{"symbol":"AAPL","quantity":1,"quantity":2}"#, why: "quantity twice"),
@@ -37,7 +40,7 @@ import Testing
         .init(json: #"{"symbol":"AAPL","symbol":"MSFT","quantity":1}"#, why: "symbol twice"),
         .init(json: #"{"symbol":"AAPL","qu\u0061ntity":3.0}"#, why: "an escaped name does not hide a non-integer"),
         .init(json: #"{"symbol":"AAPL","quantity":"#, why: "truncated JSON"),
-        .init(json: #"{"symbol":"AAPL","quantity":01}"#, why: "a leading zero is not JSON"),
+        .init(json: #"{"symbol":"AAPL","quantity":01}"#, detail: "The request body is not valid JSON.", why: "a leading zero is not JSON"),
         .init(json: #"{"symbol":"AAPL" "quantity":1}"#, why: "a missing comma"),
         .init(json: "", why: "empty body"),
         .init(json: "[]", why: "an array, not an object"),
@@ -62,6 +65,7 @@ import Testing
                 for row in Self.badRequests {
                     let reply = try await trade.order(side, json: row.json, token: token, key: row.key)
                     #expect(reply.isTradeProblem(400, "/problems/invalid-request"), "\(side): \(row.why): \(reply.status) \(reply.text)")
+                    if let detail = row.detail { #expect(reply.string("detail") == detail, "\(side): \(row.why): \(reply.text)") }
                 }
             }
             #expect(try await TradeSnapshot.take(trade.client, token: token) == before)
