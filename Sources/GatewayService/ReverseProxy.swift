@@ -120,10 +120,12 @@ final class ReverseProxy: Sendable {
     /// Hop-by-hop fields (RFC 9110 §7.6.1).
     static let hopByHopFields = FieldNames("connection", "keep-alive", "proxy-connection", "te", "trailer",
                                            "transfer-encoding", "upgrade")
-    /// Forwarding claims a client may not make to us: we are the edge.
+    /// Forwarding claims a client may not make to us (we are the edge): no service behind us may
+    /// take a client's word for its address, host or scheme.
     /// `Expect` too: our server already answered `100 Continue` and holds the whole body.
     /// `Host` and `Content-Length` are the client's own (``HTTPClient``).
-    static let clientRequestFields = FieldNames("x-forwarded-for", "x-forwarded-proto", "forwarded", "x-request-id", "expect",
+    static let clientRequestFields = FieldNames("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                                                "x-forwarded-port", "x-real-ip", "forwarded", "x-request-id", "expect",
                                                 "host", "content-length")
     /// Fields of an upstream response that our server sets itself.
     static let upstreamFramingFields = FieldNames("content-length", "date", "x-request-id")

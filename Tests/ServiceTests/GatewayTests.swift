@@ -67,7 +67,8 @@ struct GatewayTests {
     private static let hopByHopRequestFields: [(String, String)] = [
         ("Connection", "keep-alive, X-Custom"), ("X-Custom", "a"), ("Keep-Alive", "1"), ("TE", "trailers"),
         ("Upgrade", "foo"), ("Proxy-Connection", "y"), ("X-Forwarded-For", "6.6.6.6"), ("X-Forwarded-Proto", "https"),
-        ("X-End-To-End", "kept"),
+        ("X-Forwarded-Host", "bank.example"), ("X-Forwarded-Port", "443"), ("X-Real-IP", "6.6.6.6"),
+        ("Forwarded", "for=6.6.6.6;proto=https"), ("X-End-To-End", "kept"),
     ]
 
     @Test func hopByHopFieldsAreStrippedBothWaysAndForwardingFieldsSetByTheEdge() async throws {
@@ -93,6 +94,9 @@ struct GatewayTests {
             }
             #expect(upstreamSaw("x-forwarded-for") == ["127.0.0.1"], "\(seen)")
             #expect(upstreamSaw("x-forwarded-proto") == ["http"], "\(seen)")
+            for name in ["x-forwarded-host", "x-forwarded-port", "x-real-ip", "forwarded"] {
+                #expect(upstreamSaw(name).isEmpty, "upstream saw the client's \(name): \(seen)")
+            }
             #expect(upstreamSaw("x-end-to-end") == ["kept"], "\(seen)")
             let id = try #require(reply.header("X-Request-ID"))
             #expect(upstreamSaw("x-request-id") == [id], "\(seen)")
