@@ -39,6 +39,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     private var output: [UInt8] = []
     private var outputStart = 0
     private var deadline: ContinuousClock.Instant
+    /// When the request being read sent its first byte (for the log line of a rejected one).
+    private var requestStarted: ContinuousClock.Instant
     private var writeDeadline: ContinuousClock.Instant? = nil
     private var watchingWrite = false
     private var readingPaused = false
@@ -59,6 +61,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         parser = RequestParser(limits: owner.limits)
         // API.md: a new connection that sends nothing gets the header timeout, not the idle one.
         deadline = owner.loop.now + owner.limits.headerTimeout
+        requestStarted = owner.loop.now
     }
 
     /// Whether shutdown may close this connection without cutting a request short.
@@ -98,6 +101,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         case .idle:
             state = .readingHead
             deadline = owner.loop.now + owner.limits.headerTimeout
+            requestStarted = owner.loop.now
         default:
             break
         }
@@ -118,6 +122,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
             if state == .idle {
                 state = .readingHead
                 deadline = owner.loop.now + owner.limits.headerTimeout
+                requestStarted = owner.loop.now
             }
             let (event, consumed) = input.withUnsafeBytes { raw in
                 parser.parse(UnsafeRawBufferPointer(rebasing: raw[inputStart...]), peer: peer)
@@ -202,15 +207,22 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     /// Answers a framing error and closes: after one, the next request's start is unknowable.
     private func fail(_ error: HTTPParseError) {
-        var response = HTTPResponse.problem(error.problem)
-        response.headers.add("X-Request-ID", RequestID.next())
+        queueRejection(error.problem)
+        state = .closing
+        markDirty()
+    }
+
+    /// Queues the server's own answer to the request being read, and reports it to the hook.
+    private func queueRejection(_ problem: ProblemDetails) {
+        let requestID = RequestID.next()
+        var response = HTTPResponse.problem(problem)
+        response.headers.add("X-Request-ID", requestID)
         ResponseWriter.write(response, method: "GET", keepAlive: false, announceKeepAlive: false,
                              date: owner.dateLine, into: &output)
         input = []
         inputStart = 0
-        state = .closing
-        markDirty()
-        owner.logParseFailure(error, peer: peer)
+        owner.rejected(HTTPRejection(status: problem.status, requestID: requestID, method: parser.method, peer: peer,
+                                     duration: owner.loop.now - requestStarted, reason: problem.detail))
     }
 
     // MARK: - Writing
@@ -305,15 +317,9 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         switch state {
         case .readingHead, .readingBody:
             // A request was started and not finished in time: say so, then close.
-            let problem = ProblemDetails(type: "/problems/request-timeout", title: "Request timeout", status: 408,
-                                         detail: "The request was not received in time.")
-            var response = HTTPResponse.problem(problem)
-            response.headers.add("X-Request-ID", RequestID.next())
-            ResponseWriter.write(response, method: "GET", keepAlive: false, announceKeepAlive: false,
-                                 date: owner.dateLine, into: &output)
+            queueRejection(ProblemDetails(type: "/problems/request-timeout", title: "Request timeout", status: 408,
+                                          detail: "The request was not received in time."))
             state = .closing
-            input = []
-            inputStart = 0
             flush()
         case .idle, .lingering:
             close()

@@ -36,8 +36,8 @@ public final class HTTPServer: Sendable {
 
     /// The port actually bound.
     public let port: Int
-    /// Called (on a loop thread) for every framing error, e.g. to log it.
-    let parseFailureHook: (@Sendable (HTTPParseError, String) -> Void)?
+    /// Called (on a loop thread) for every request the server answers itself, to log and count it.
+    let rejectionHook: (@Sendable (HTTPRejection) -> Void)?
     private let group: EventLoopGroup
     private let listenerFD: Int32
     private let loops: Mutex<[ServerLoop]> = Mutex([])
@@ -49,15 +49,15 @@ public final class HTTPServer: Sendable {
     /// - Parameter group: loops to serve on; by default the server makes its own. Sharing them with
     ///   an ``HTTPClient`` keeps a handler's upstream calls on the handler's own thread.
     public convenience init(configuration: Configuration, group: EventLoopGroup? = nil,
-                onParseFailure: (@Sendable (HTTPParseError, String) -> Void)? = nil,
+                onRejection: (@Sendable (HTTPRejection) -> Void)? = nil,
                 responder: @escaping Responder) throws {
-        try self.init(configuration: configuration, group: group, onParseFailure: onParseFailure,
+        try self.init(configuration: configuration, group: group, onRejection: onRejection,
                       responder: AsyncResponder(responder))
     }
 
     /// Binds the listening socket and starts serving at once, answering through `responder`.
     public init(configuration: Configuration, group: EventLoopGroup? = nil,
-                onParseFailure: (@Sendable (HTTPParseError, String) -> Void)? = nil,
+                onRejection: (@Sendable (HTTPRejection) -> Void)? = nil,
                 responder: any HTTPResponder) throws {
         // A peer that resets while we write must not kill the process.
         signal(SIGPIPE, SIG_IGN)
@@ -67,7 +67,7 @@ public final class HTTPServer: Sendable {
         }
         listenerFD = try Socket.listen(on: address, backlog: configuration.backlog, reusePort: false)
         port = (try? Socket.localAddress(listenerFD).port) ?? configuration.port
-        parseFailureHook = onParseFailure
+        rejectionHook = onRejection
         drainTimeout = configuration.limits.drainTimeout
         self.group = try group ?? EventLoopGroup(count: configuration.loopCount, name: "http")
         for loop in self.group.loops {

@@ -37,11 +37,16 @@ public struct RequestParser {
         return true
     }
 
+    /// The method of the request whose body is being read, or whose body just failed; `nil` while
+    /// a head is read.
+    public private(set) var method: String?
+
     /// Parses as far as `bytes` allow. `peer` is stamped on the request it completes.
     public mutating func parse(_ bytes: UnsafeRawBufferPointer, peer: String) -> (event: Event, consumed: Int) {
         switch state {
         case .head(let resumeAt):
             if resumeAt == 0 {
+                method = nil  // a new head: the previous request's method is no longer ours
                 // RFC 9112 §2.2: ignore empty lines before the request line.
                 var skipped = 0
                 while skipped + 1 < bytes.count, bytes[skipped] == 0x0D, bytes[skipped + 1] == 0x0A { skipped += 2 }
@@ -77,6 +82,7 @@ public struct RequestParser {
                     case .chunked:
                         state = .chunkedBody(head, ChunkedDecoder(), body: [])
                     }
+                    method = head.method
                     return (.headComplete(expectsContinue: head.expectsContinue), end)
                 }
             }

@@ -127,8 +127,8 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
         resumeAccepting()
     }
 
-    func logParseFailure(_ error: HTTPParseError, peer: String) {
-        server.parseFailureHook?(error, peer)
+    func rejected(_ rejection: HTTPRejection) {
+        server.rejectionHook?(rejection)
     }
 
     /// Stops accepting, closes idle connections, and lets requests in progress finish; the ones

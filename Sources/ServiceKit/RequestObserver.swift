@@ -23,21 +23,35 @@ public struct RequestObserver: Sendable {
     public func finish(method: String, peer: String, route: String, requestID: String, start: ContinuousClock.Instant,
                        response: inout HTTPResponse) {
         response.headers.set("X-Request-ID", requestID)
-        let duration = ContinuousClock.now - start
-        ServiceMetrics.recordRequest(method: method, route: route, status: response.status, duration: duration)
+        record(method: method, peer: peer, route: route, requestID: requestID, status: response.status,
+               duration: ContinuousClock.now - start)
+    }
+
+    /// Counts and logs a request the server answered itself (a framing error, a limit, a 408),
+    /// with the route `unmatched`, the method `-` when its request line was never read, and why.
+    public func rejected(_ rejection: HTTPRejection) {
+        record(method: rejection.method ?? "-", peer: rejection.peer, route: "unmatched", requestID: rejection.requestID,
+               status: rejection.status, duration: rejection.duration, reason: rejection.reason)
+    }
+
+    private func record(method: String, peer: String, route: String, requestID: String, status: Int, duration: Duration,
+                        reason: String? = nil) {
+        ServiceMetrics.recordRequest(method: method, route: route, status: status, duration: duration)
         guard logger.logLevel <= .info else { return }
         let (seconds, attoseconds) = duration.components
         let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
         // The request id goes into each call's metadata, not the logger's: setting logger
         // metadata copies the handler and its dictionary on every request.
-        logger.info("", metadata: [
+        var metadata: Logger.Metadata = [
             "request_id": .string(requestID),
             "method": .string(method),
             "route": .string(route),
-            "status": .stringConvertible(response.status),
+            "status": .stringConvertible(status),
             "duration_ms": .string(Self.milliseconds(micros)),
             "peer": .string(peer),
-        ])
+        ]
+        if let reason { metadata["reason"] = .string(reason) }
+        logger.info(reason == nil ? "" : "rejected request", metadata: metadata)
     }
 
     private static func milliseconds(_ micros: Int64) -> String {

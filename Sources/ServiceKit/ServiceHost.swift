@@ -62,10 +62,9 @@ public final class ServiceHost: Sendable {
         limits.bodyBytesMax = config.maxBodyBytes
         let configuration = HTTPServer.Configuration(host: config.host, port: config.port, loopCount: config.loopCount,
                                                      limits: limits)
-        let parseLogger = logger
-        server = try HTTPServer(configuration: configuration, group: group, onParseFailure: { error, peer in
-            parseLogger.info("rejected malformed request", metadata: ["status": "\(error.status)", "peer": "\(peer)"])
-        }, responder: responder?(router) ?? AsyncResponder { request in await router.respond(request) })
+        let observer = RequestObserver(logger: logger)
+        server = try HTTPServer(configuration: configuration, group: group, onRejection: { observer.rejected($0) },
+                                responder: responder?(router) ?? AsyncResponder { request in await router.respond(request) })
         self.onShutdown = onShutdown
     }
 

@@ -39,9 +39,10 @@ struct HTTPServerTests {
 
     /// Starts a server, runs `body` with its port, and always shuts it down.
     static func withServer(loops: Int = 1, limits: HTTPLimits = limits(), responder: @escaping HTTPServer.Responder = echo,
+                           onRejection: (@Sendable (HTTPRejection) -> Void)? = nil,
                            _ body: (HTTPServer) async throws -> Void) async throws {
         let server = try HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, loopCount: loops, limits: limits),
-                                    responder: responder)
+                                    onRejection: onRejection, responder: responder)
         do {
             try await body(server)
         } catch {
@@ -407,6 +408,42 @@ struct HTTPServerTests {
                 #expect(waited >= 150 && waited < 2000, "waited \(waited) ms")
                 #expect(client.closesQuietly())
             }
+        }
+    }
+
+    @Test("reports every request it answers itself to the rejection hook, with the id it sent")
+    func rejectionsAreReported() async throws {
+        let seen = Mutex<[HTTPRejection]>([])
+        let limits = Self.limits(header: .milliseconds(200), body: .milliseconds(200))
+        try await Self.withServer(limits: limits, onRejection: { rejection in seen.withLock { $0.append(rejection) } }) { server in
+            let port = server.port
+            let cases: [(bytes: String, status: Int, method: String?)] = [
+                ("GET / HTTP/1.1\r\nHo", 408, nil),
+                ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc", 408, "POST"),
+                ("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: a\r\n\r\n", 414, nil),
+                ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc", 400, nil),
+                ("PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "PUT"),
+                // After a whole POST on the same connection, a head that stalls is not the POST's.
+                ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nxGET / HTTP/1.1\r\nHo", 408, nil),
+            ]
+            for (index, row) in cases.enumerated() {
+                let id = try await rawBlocking { () -> String? in
+                    let client = try RawClient(port: port)
+                    client.send(row.bytes)
+                    var response = try #require(client.readResponse(timeout: .seconds(3)))
+                    if response.status == 200 { response = try #require(client.readResponse(timeout: .seconds(3))) }
+                    #expect(response.status == row.status, "case \(index): \(response)")
+                    return response.header("X-Request-ID")
+                }
+                let rejection = try #require(seen.withLock { $0.count > index ? $0[index] : nil }, "case \(index) not reported")
+                #expect(rejection.status == row.status, "case \(index)")
+                #expect(rejection.requestID == id, "case \(index): the logged id is the one sent")
+                #expect(rejection.method == row.method, "case \(index)")
+                #expect(rejection.peer == "127.0.0.1")
+                #expect(!rejection.reason.isEmpty)
+                if row.status == 408 { #expect(rejection.duration >= .milliseconds(150), "case \(index): \(rejection.duration)") }
+            }
+            #expect(seen.withLock { $0.count } == cases.count)
         }
     }
 

@@ -322,6 +322,23 @@ struct GatewayTests {
         }
     }
 
+    @Test func aRequestTheServerRejectsItselfIsLoggedAndCountedWithTheIDItWasSent() async throws {
+        try await SuiteProcesses.with { suite in
+            let tooLong = "/stocks/" + String(repeating: "A", count: 9_000)
+            let reply = try await SuiteRawHTTP.sendAsync("GET", tooLong, port: suite.gatewayPort).get()
+            #expect(reply.status == 414, "\(reply.status) \(reply.text)")
+            let id = try #require(reply.header("X-Request-ID"))
+            #expect(await suite.waitForLog("gateway", containing: "request_id=\(id)"), "\(suite.log("gateway"))")
+            let line = suite.log("gateway").split(separator: "\n").first { $0.contains("request_id=\(id)") } ?? ""
+            for field in ["method=- ", "route=unmatched ", "status=414", "duration_ms=", "peer=127.0.0.1"] {
+                #expect(line.contains(field), "\(field) missing from: \(line)")
+            }
+            let metrics = try await suite.gateway().get("/metrics").text
+            #expect(SuiteMetrics.value(metrics, "http_requests_total", ["method": "-", "route": "unmatched", "status": "414"]) == 1,
+                    "\(metrics)")
+        }
+    }
+
     private static let insaneIDs: [(id: String, why: String)] = [
         ("test abc", "a space"),
         (String(repeating: "a", count: 200), "200 characters"),
