@@ -6,8 +6,9 @@ public struct HTTPRejection: Sendable {
     public let status: Int
     /// The `X-Request-ID` sent with it.
     public let requestID: String
-    /// The method, when the whole head had been read (a body that was malformed, too large or
-    /// too slow); `nil` when the head itself was at fault.
+    /// The method, when the whole head had been read and its body was at fault (malformed chunks,
+    /// a chunked body over the limit, too slow); `nil` when the head was (a declared
+    /// `Content-Length` over the limit is found in the head).
     public let method: String?
     /// The client's address.
     public let peer: String

@@ -18,7 +18,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     private var accepting = false
     /// Out of descriptors: the listener is off the loop until a connection closes or a tick
     /// passes. A level-triggered listener that stays readable while `accept` fails with EMFILE
-    /// would wake the loop at once, forever: one core at 100% (tested: `ServerDescriptorLimitTests`).
+    /// would wake the loop at once, forever: one core at 100% (tested: `ServerResourceLimitTests`).
     private var acceptPaused = false
     private var date = HTTPDate()
     /// One read buffer per loop: a connection copies out only the bytes it must keep.

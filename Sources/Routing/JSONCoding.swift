@@ -47,7 +47,7 @@ extension JSONCoding {
     /// The name of a member that appears twice at the top level of a JSON object, if any. Such a
     /// body is ambiguous (RFC 8259 §4: names SHOULD be unique, and parsers differ on which one
     /// wins), so ``decode(_:from:)`` rejects it rather than pick one for a money-moving request.
-    static func duplicateMember(in body: [UInt8]) -> String? {
+    public static func duplicateMember(in body: [UInt8]) -> String? {
         guard let members = topLevelMembers(in: body) else { return nil }
         var seen: Set<String> = []
         for member in members where !seen.insert(member.key).inserted { return member.key }

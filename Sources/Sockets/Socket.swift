@@ -52,7 +52,11 @@ public enum Socket {
         }
         if fd < 0 {
             switch errno {
-            case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO: return nil
+            // accept(2): Linux reports a pending network error of the new connection through
+            // accept itself; treat those like EAGAIN. What is left (EMFILE, ENFILE, ENOBUFS,
+            // ENOMEM) is the server's own shortage.
+            case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET,
+                 EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH: return nil
             default: throw SocketError("accept")
             }
         }

@@ -34,6 +34,11 @@ struct TradeHandlers: Sendable {
         !raw.isEmpty && raw.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }
     }
 
+    /// A JSON number token (what JSONSerialization already accepted, so only its first byte matters).
+    private static func isNumberToken(_ raw: Substring) -> Bool {
+        raw.utf8.first.map { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") } ?? false
+    }
+
     private struct OrderRequestBody: Decodable {
         let symbol: String
         let quantity: Int64
@@ -46,9 +51,11 @@ struct TradeHandlers: Sendable {
         do {
             body = try JSONCoding.decode(OrderRequestBody.self, from: request)
         } catch {
-            // JSONDecoder reports `1.5` or `1e30` in an Int64 field as unreadable JSON without naming
-            // the field; when the body is valid JSON, say what is wrong with `quantity` instead.
-            if let raw = JSONCoding.rawMember("quantity", in: request.body),
+            // JSONDecoder reports a number an Int64 cannot hold (`1.5`, `1e30`, 20 digits) as
+            // unreadable JSON without naming the field. When that number is what failed (valid JSON,
+            // no member twice), say so; every other failure keeps its own message.
+            if let raw = JSONCoding.rawMember("quantity", in: request.body), Self.isNumberToken(raw),
+               Int64(raw) == nil, JSONCoding.duplicateMember(in: request.body) == nil,
                (try? JSONSerialization.jsonObject(with: Data(request.body))) != nil {
                 throw Self.isIntegerToken(raw) ? Self.quantityOutOfRange : Self.quantityNotInteger
             }

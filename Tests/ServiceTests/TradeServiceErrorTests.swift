@@ -18,7 +18,8 @@ import Testing
     }
 
     static let badRequests: [BadRequest] = [
-        .init(json: #"{"quantity":1}"#, why: "symbol missing"),
+        .init(json: #"{"quantity":1}"#, detail: "Missing field 'symbol'.", why: "symbol missing"),
+        .init(json: #"{"quantity":1.5}"#, detail: "quantity must be a JSON integer.", why: "symbol missing, quantity a fraction"),
         .init(json: #"{"symbol":"AAPL"}"#, why: "quantity missing"),
         .init(json: #"{"symbol":"AAPL","quantity":"3"}"#, why: "quantity is a string"),
         .init(json: #"{"symbol":"AAPL","quantity":1.5}"#, detail: "quantity must be a JSON integer.", why: "quantity has a fraction"),
@@ -35,9 +36,10 @@ import Testing
         .init(json: #"{"symbol":"AAPL","quantity":99999999999999999999}"#, detail: "quantity must be a whole number of shares from 1 to 1000000.", why: "quantity beyond Int64"),
         .init(json: #"{"note":"\"quantity\":1","symbol":"AAPL","quantity":1.5}"#, why: "a string mentioning quantity does not hide the real one"),
         .init(json: #"{"extra":{"quantity":1},"symbol":"AAPL","quantity":1.5}"#, why: "a nested quantity does not hide the real one"),
-        .init(json: #"{"symbol":"AAPL","quantity":1,"quantity":2}"#, why: "quantity twice"),
+        .init(json: #"{"symbol":"AAPL","quantity":1,"quantity":2}"#, detail: "The member 'quantity' appears more than once.", why: "quantity twice"),
         .init(json: #"{"symbol":"AAPL","quantity":1,"qu\u0061ntity":1.5}"#, why: "quantity twice, once escaped"),
-        .init(json: #"{"symbol":"AAPL","symbol":"MSFT","quantity":1}"#, why: "symbol twice"),
+        .init(json: #"{"symbol":"AAPL","symbol":"MSFT","quantity":1}"#, detail: "The member 'symbol' appears more than once.", why: "symbol twice"),
+        .init(json: #"{"symbol":null,"quantity":1}"#, detail: "Field 'symbol' has the wrong type.", why: "symbol null"),
         .init(json: #"{"symbol":"AAPL","qu\u0061ntity":3.0}"#, why: "an escaped name does not hide a non-integer"),
         .init(json: #"{"symbol":"AAPL","quantity":"#, why: "truncated JSON"),
         .init(json: #"{"symbol":"AAPL","quantity":01}"#, detail: "The request body is not valid JSON.", why: "a leading zero is not JSON"),

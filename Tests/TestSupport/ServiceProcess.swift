@@ -86,14 +86,19 @@ public final class ServiceProcess: @unchecked Sendable {
     /// Its process id.
     public var pid: Int32 { process.processIdentifier }
 
-    /// User plus system CPU time it has used so far, in seconds (`/proc/PID/stat`).
-    public var cpuSeconds: Double {
+    /// User plus system CPU time it has used so far, in seconds (`/proc/PID/stat`); `nil` if unreadable.
+    public var cpuSeconds: Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")")
-        else { return 0 }
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// How many descriptors it has open (`/proc/PID/fd`); `nil` if unreadable.
+    public var openDescriptors: Int? {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count
     }
 
     /// Whether it is still running.
