@@ -99,9 +99,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         case .closing, .lingering, .closed:
             return  // discarded: nothing more will be answered
         case .idle:
-            state = .readingHead
-            deadline = owner.loop.now + owner.limits.headerTimeout
-            requestStarted = owner.loop.now
+            beginRequest()
         default:
             break
         }
@@ -116,14 +114,17 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     // MARK: - Parsing
 
+    /// The first byte of a request is in: its head has the header timeout from now.
+    private func beginRequest() {
+        state = .readingHead
+        deadline = owner.loop.now + owner.limits.headerTimeout
+        requestStarted = owner.loop.now
+    }
+
     /// Parses buffered bytes until a request is dispatched, more bytes are needed, or an error.
     private func process() {
         while state == .readingHead || state == .readingBody || (state == .idle && inputStart < input.count) {
-            if state == .idle {
-                state = .readingHead
-                deadline = owner.loop.now + owner.limits.headerTimeout
-                requestStarted = owner.loop.now
-            }
+            if state == .idle { beginRequest() }
             let (event, consumed) = input.withUnsafeBytes { raw in
                 parser.parse(UnsafeRawBufferPointer(rebasing: raw[inputStart...]), peer: peer)
             }

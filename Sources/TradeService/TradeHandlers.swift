@@ -28,16 +28,14 @@ struct TradeHandlers: Sendable {
     private static let quantityOutOfRange =
         HTTPError.invalidRequest("quantity must be a whole number of shares from 1 to 1000000.")
 
-    /// An integer token as JSON writes it: digits and a sign (`3.0` and `1e2` decode into an Int
-    /// but are not integers).
-    private static func isIntegerToken(_ raw: Substring) -> Bool {
-        !raw.isEmpty && raw.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }
-    }
+    /// A digit or the minus sign: what an integer token is made of, and how any number token starts.
+    private static func isIntegerByte(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") }
+
+    /// An integer token as JSON writes it (`3.0` and `1e2` decode into an Int but are not integers).
+    private static func isIntegerToken(_ raw: Substring) -> Bool { !raw.isEmpty && raw.utf8.allSatisfy(isIntegerByte) }
 
     /// A JSON number token (what JSONSerialization already accepted, so only its first byte matters).
-    private static func isNumberToken(_ raw: Substring) -> Bool {
-        raw.utf8.first.map { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") } ?? false
-    }
+    private static func isNumberToken(_ raw: Substring) -> Bool { raw.utf8.first.map(isIntegerByte) ?? false }
 
     private struct OrderRequestBody: Decodable {
         let symbol: String

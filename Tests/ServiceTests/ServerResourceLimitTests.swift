@@ -15,13 +15,7 @@ import Testing
         let stock = try await ServiceProcess("stock", environment: [
             "DATABASE_PATH": folder.path + "/stock.sqlite", "EVENT_LOOPS": "1", "LOG_LEVEL": "warning",
         ], logFolder: folder.path, resourceLimits: ["--nofile=64:64"])
-        do {
-            try await check(stock)
-        } catch {
-            await stock.stop()
-            throw error
-        }
-        await stock.stop()
+        try await stock.stopAfter { try await check(stock) }
     }
 
     /// A log file that reaches RLIMIT_FSIZE (the stand-in for a full disk under the log): the
@@ -36,19 +30,20 @@ import Testing
         let stock = try await ServiceProcess("stock", environment: [
             "DATABASE_PATH": folder.path + "/stock.sqlite", "EVENT_LOOPS": "1", "LOG_LEVEL": "info",
         ], logFolder: folder.path, resourceLimits: ["--fsize=\(limit):\(limit)"])
-        let client = TestClient(port: stock.port, timeout: .seconds(2))
-        var answered = 0
-        // An access line is about 200 bytes: 1,000 requests write three times the limit.
-        let deadline = ContinuousClock.now + .seconds(30)
-        for _ in 0..<1_000 where ContinuousClock.now < deadline {
-            guard let reply = try? await client.get("/health"), reply.status == 200 else { break }
-            answered += 1
+        try await stock.stopAfter {
+            let client = TestClient(port: stock.port, timeout: .seconds(2))
+            var answered = 0
+            // An access line is about 200 bytes: 1,000 requests write three times the limit.
+            let deadline = ContinuousClock.now + .seconds(30)
+            for _ in 0..<1_000 where ContinuousClock.now < deadline {
+                guard let reply = try? await client.get("/health"), reply.status == 200 else { break }
+                answered += 1
+            }
+            let logSize = (try? FileManager.default.attributesOfItem(atPath: stock.logPath)[.size] as? Int) ?? 0
+            #expect(logSize >= limit - 1024, "the log reached \(logSize) bytes, short of the \(limit) limit: nothing was tested")
+            #expect(answered == 1_000, "answered \(answered) of 1,000 requests")
+            #expect(stock.isRunning)
         }
-        let logSize = (try? FileManager.default.attributesOfItem(atPath: stock.logPath)[.size] as? Int) ?? 0
-        #expect(logSize >= limit - 1024, "the log reached \(logSize) bytes, short of the \(limit) limit: nothing was tested")
-        #expect(answered == 1_000, "answered \(answered) of 1,000 requests")
-        #expect(stock.isRunning)
-        await stock.stop()
     }
 
     private func check(_ stock: ServiceProcess) async throws {

@@ -20,19 +20,13 @@ import Testing
         let stock = try await ServiceProcess("stock", port: stockPort, environment: [
             "DATABASE_PATH": folder.path + "/stock.sqlite", "LOG_LEVEL": "warning",
         ], logFolder: folder.path)
-        var processes = [stock]
-        do {
+        try await stock.stopAfter {
             let trade = try await ServiceProcess(
                 "trade", port: TradePorts.outsideEphemeralRange(excluding: [stockPort]),
                 environment: TradeCrashTests.tradeEnvironment(folder, stockPort: stockPort), logFolder: folder.path,
                 resourceLimits: ["--fsize=\(Self.fileSizeLimit):\(Self.fileSizeLimit)"])
-            processes.append(trade)
-            try await check(trade)
-        } catch {
-            for process in processes { await process.stop() }
-            throw error
+            try await trade.stopAfter { try await check(trade) }
         }
-        for process in processes { await process.stop() }
     }
 
     private func check(_ trade: ServiceProcess) async throws {

@@ -120,6 +120,19 @@ public final class ServiceProcess: @unchecked Sendable {
         return !process.isRunning
     }
 
+    /// Runs `body`, then ``stop()``s the process, whether `body` threw or not.
+    public func stopAfter<T>(_ body: () async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
+        return result
+    }
+
     /// SIGTERM, then SIGKILL if it has not exited in time.
     public func stop() async {
         guard process.isRunning else { return }
