@@ -96,7 +96,8 @@ let package = Package(
         .executableTarget(name: "gateway", dependencies: ["GatewayService"], swiftSettings: strict, linkerSettings: lean),
 
         // MARK: tests
-        .target(name: "TestSupport", dependencies: ["HTTP", "Sockets"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "CSpawn", path: "Tests/CSpawn"),
+        .target(name: "TestSupport", dependencies: ["HTTP", "Sockets", "CSpawn"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["Sockets", "HTTP", "Routing", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MoneyTests", dependencies: ["Money", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "HTTP", "TestSupport"], swiftSettings: strict),

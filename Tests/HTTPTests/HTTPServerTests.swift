@@ -517,26 +517,31 @@ struct HTTPServerTests {
     @Test("drains a request in flight on shutdown, says Connection: close, then refuses connects")
     func gracefulShutdown() async throws {
         let started = Flag()
+        // The handler answers only once the drain has visibly begun: on a loaded machine a fixed sleep
+        // could end before the shutdown task even ran, and the answer would rightly not say close.
+        let release = Flag()
         let server = try HTTPServer(
             configuration: .init(host: "127.0.0.1", port: 0, loopCount: 1, limits: Self.limits()),
             responder: { request in
                 started.set()
-                try? await Task.sleep(for: .milliseconds(300))
+                let deadline = ContinuousClock.now + .seconds(5)
+                while !release.isSet && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
                 return HTTPResponse(status: 200, body: Array("drained".utf8))
             })
         let port = server.port
         let busy = try RawClient(port: port)
         let idle = try RawClient(port: port)
-        busy.send(RawRequest.make("GET", "/sleep300"))
+        busy.send(RawRequest.make("GET", "/in-flight"))
         let deadline = ContinuousClock.now + .seconds(2)
         while !started.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         #expect(started.isSet)
         let shutdown = Task { await server.shutdown() }
+        #expect(try await rawBlocking { idle.closesQuietly() }, "idle connections are closed at once")
+        release.set()
         let response = try await rawBlocking { busy.readResponse(timeout: .seconds(3)) }
         #expect(response?.status == 200 && response?.text == "drained")
         #expect(response?.saysClose == true, "a response sent while draining must announce the close")
         #expect(try await rawBlocking { busy.closesQuietly() })
-        #expect(try await rawBlocking { idle.closesQuietly() }, "idle connections are closed at once")
         await shutdown.value
         #expect(throws: RawClient.ConnectError(code: ECONNREFUSED)) { _ = try RawClient(port: port) }
     }

@@ -12,7 +12,7 @@ public final class ServiceProcess: @unchecked Sendable {
     public let environment: [String: String]
     /// Where its stdout and stderr go.
     public let logPath: String
-    private let process: Process
+    private let process: ChildProcess
 
     /// The folder holding the built executables: the test bundle's own folder (`.build/debug`).
     public static var binaryFolder: URL {
@@ -48,21 +48,13 @@ public final class ServiceProcess: @unchecked Sendable {
         for (key, value) in environment { env[key] = value }
         self.environment = env
         logPath = "\(logFolder)/\(name)-\(self.port).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process = Process()
-        let binary = Self.binaryFolder.appendingPathComponent(name)
+        let binary = Self.binaryFolder.appendingPathComponent(name).path
         if !resourceLimits.isEmpty {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = resourceLimits + ["--", binary.path]
+            process = try ChildProcess(executable: "/usr/bin/prlimit", arguments: resourceLimits + ["--", binary],
+                                       environment: env, outputPath: logPath)
         } else {
-            process.executableURL = binary
+            process = try ChildProcess(executable: binary, arguments: [], environment: env, outputPath: logPath)
         }
-        process.environment = env
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
         if waitForHealth { try await self.waitForHealth() }
     }
 
@@ -84,7 +76,7 @@ public final class ServiceProcess: @unchecked Sendable {
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Its process id.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
     /// User plus system CPU time it has used so far, in seconds (`/proc/PID/stat`); `nil` if unreadable.
     public var cpuSeconds: Double? {
@@ -109,7 +101,7 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// Sends `signal` (SIGTERM by default).
     public func signal(_ signal: Int32 = SIGTERM) {
-        kill(process.processIdentifier, signal)
+        process.signal(signal)
     }
 
     /// Waits (bounded) for the process to exit; `true` if it did.

@@ -17,17 +17,11 @@ public enum SuiteCommand {
         let folder = try TemporaryFolder("command")
         defer { folder.remove() }
         let outputPath = folder.path + "/output.txt"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        defer { try? output.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        process.standardOutput = output
-        process.standardError = output
+        let process: ChildProcess
         do {
-            try process.run()
+            process = try ChildProcess(executable: "/usr/bin/env", arguments: arguments,
+                                       environment: ProcessInfo.processInfo.environment, outputPath: outputPath,
+                                       currentDirectory: currentDirectory)
         } catch {
             return Outcome(status: -1, output: "could not start \(arguments): \(error)")
         }
@@ -35,7 +29,7 @@ public enum SuiteCommand {
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         var killed = false
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             killed = true
             while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Sockets
+import Synchronization
 
 /// Ports for real processes that no port-0 bind can take meanwhile.
 ///
@@ -10,15 +11,23 @@ import Sockets
 /// (`/proc/sys/net/ipv4/ip_local_port_range`) is never handed out for port 0.
 public enum TradePorts {
     /// A bindable port between 20000 and the ephemeral range's start, different from `excluding`.
+    ///
+    /// A port is handed out at most once per test process: bindable is only "free a moment ago", and
+    /// two suites starting in parallel could otherwise both pick it; the second service then fails to
+    /// bind while its health check, reaching the first's, passes (seen: a gateway test stopping "its"
+    /// trade, which had exited long before, while the other suite's trade kept answering).
     public static func outsideEphemeralRange(excluding: Set<Int> = []) -> Int {
         let low = ephemeralLow()
         let upper = max(20_001, min(low, 32_768)) - 1
         for _ in 0..<200 {
             let port = Int.random(in: 20_000...upper)
-            if !excluding.contains(port), isBindable(port) { return port }
+            guard !excluding.contains(port), isBindable(port) else { continue }
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
         }
         return ServiceProcess.ephemeralPort()
     }
+
+    private static let handedOut = Mutex<Set<Int>>([])
 
     static func ephemeralLow() -> Int {
         let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
