@@ -71,9 +71,9 @@ let package = Package(
 
         // MARK: leaves
         .target(name: "Money", swiftSettings: strict),
-        .systemLibrary(
-            name: "CCurl", pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl's header (libcurl4-openssl-dev) at build time; the library itself is opened with dlopen
+        // on first use, so nothing links it (Sources/CCurl/include/ccurl.h says why).
+        .target(name: "CCurl"),
         .target(name: "Outbound", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "MarketData", dependencies: ["Outbound", "Money"], swiftSettings: strict),
 

@@ -20,6 +20,18 @@ public final class CurlClient: Sendable {
 
     private let queue: CurlJobQueue
 
+    /// Loads libcurl for this process, unless it is already loaded (then `path` is ignored). Clients load
+    /// it themselves on first use; a service that needs the network calls this at start, to fail fast
+    /// instead of failing every request.
+    /// - Parameter path: the library to open; nil for the platform's usual name (`libcurl.so.4`).
+    /// - Throws: `.other` with `CurlError.libraryUnavailableCode` when it is missing, lacks a function
+    ///   we call, or fails to initialize.
+    public static func loadLibrary(path: String? = nil) throws(CurlError) {
+        if let reason = CurlGlobal.load(path: path) {
+            throw .other(code: CurlError.libraryUnavailableCode, message: reason)
+        }
+    }
+
     /// Starts `workerCount` threads (1...64), each with its own easy handle.
     /// - Parameters:
     ///   - workerCount: concurrent transfers; default 4.

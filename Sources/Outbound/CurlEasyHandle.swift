@@ -14,7 +14,7 @@ final class CurlEasyHandle {
 
     /// Nil when libcurl is not initialized or cannot allocate a handle.
     init?(share: CurlShare, userAgent: String, bodyBytesMax: Int) {
-        guard CurlGlobal.isReady, let handle = curl_easy_init() else { return nil }
+        guard CurlGlobal.isReady, let handle = ccurl_easy_init() else { return nil }
         self.handle = handle
         self.share = share
         self.sink = CurlBodySink(bytesMax: bodyBytesMax)
@@ -39,7 +39,7 @@ final class CurlEasyHandle {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        ccurl_easy_cleanup(handle)
         errorBuffer.deallocate()
     }
 
@@ -52,7 +52,7 @@ final class CurlEasyHandle {
         _ = ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, timeoutMs)
         _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
 
-        let code = curl_easy_perform(handle)
+        let code = ccurl_easy_perform(handle)
         if sink.overflowed || code == CURLE_FILESIZE_EXCEEDED {
             return .failure(.other(
                 code: CurlError.bodyTooLargeCode,
@@ -73,7 +73,7 @@ final class CurlEasyHandle {
             return .connectFailed
         default:
             // The error buffer names host and port at most, never the URL's query.
-            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let message = detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail
             return .other(code: Int32(bitPattern: code.rawValue), message: message)
         }
     }

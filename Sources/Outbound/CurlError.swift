@@ -11,6 +11,8 @@ public enum CurlError: Error, Sendable, Equatable {
     public static let queueFullCode: Int32 = -1
     /// `code` of `.other` when the client shut down before the job ran.
     public static let shutDownCode: Int32 = -2
+    /// `code` of `.other` when libcurl could not be loaded or initialized.
+    public static let libraryUnavailableCode: Int32 = -3
     /// `code` of `.other` when the response body exceeded the client's cap (this is libcurl's
     /// `CURLE_FILESIZE_EXCEEDED`, also used when the cap is hit on a body without `Content-Length`).
     public static let bodyTooLargeCode: Int32 = 63

@@ -25,7 +25,7 @@ final class CurlShare: @unchecked Sendable {
         lockCount = Int(CURL_LOCK_DATA_LAST.rawValue)
         locks = .allocate(capacity: lockCount)
         for index in 0..<lockCount { pthread_mutex_init(locks + index, nil) }
-        guard CurlGlobal.isReady, let share = curl_share_init() else {
+        guard CurlGlobal.isReady, let share = ccurl_share_init() else {
             handle = nil
             return
         }
@@ -39,7 +39,7 @@ final class CurlShare: @unchecked Sendable {
 
     deinit {
         // Runs after the last easy handle using the share was cleaned up: each one holds a reference.
-        if let handle { curl_share_cleanup(handle) }
+        if let handle { ccurl_share_cleanup(handle) }
         for index in 0..<lockCount { pthread_mutex_destroy(locks + index) }
         locks.deallocate()
     }

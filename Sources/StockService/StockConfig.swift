@@ -11,6 +11,8 @@ public struct StockConfig: Sendable {
     public var quoteTTLSeconds: Int
     /// `STOCK_SYMBOLS`: what `GET /stocks` lists in live mode.
     public var trackedSymbols: [String]
+    /// `CURL_LIBRARY`: the libcurl to load in live mode; `nil` for the system's `libcurl.so.4`.
+    public var curlLibrary: String?
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {
@@ -32,6 +34,7 @@ public struct StockConfig: Sendable {
             if !tracked.contains(symbol) { tracked.append(symbol) }
         }
         trackedSymbols = tracked
+        curlLibrary = environment.raw("CURL_LIBRARY")
         databasePath = try environment.databasePath(service: "stock")
     }
 }

@@ -18,6 +18,17 @@ public enum StockService {
         let simulated = SimulatedMarket()
         let source: any MarketSource
         if let apiKey = config.apiKey {
+            // Live mode is the first use of libcurl, which is loaded only now: without it every quote
+            // would fail, so the start does.
+            do {
+                try CurlClient.loadLibrary(path: config.curlLibrary)
+            } catch {
+                let reason = if case .other(_, let message) = error { message } else { "\(error)" }
+                if config.curlLibrary == nil {
+                    throw ConfigError("API_KEY", "is set, but libcurl (needed to reach the provider) is unusable: \(reason)")
+                }
+                throw ConfigError("CURL_LIBRARY", "does not name a usable libcurl: \(reason)")
+            }
             let client = AlphaVantageClient(baseURL: config.providerURL, apiKey: apiKey,
                                             timeoutMs: config.providerTimeoutMs, curl: CurlClient())
             let names = Dictionary(simulated.symbols.map { ($0.symbol, $0.name) }, uniquingKeysWith: { first, _ in first })

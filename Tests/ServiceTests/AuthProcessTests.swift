@@ -32,6 +32,8 @@ import Testing
         ("auth", ["LOG_LEVEL": "loud"], "LOG_LEVEL", "an unknown level"),
         ("stock", ["STOCK_SYMBOLS": "AAPL,B@D"], "STOCK_SYMBOLS", "a bad symbol in the list"),
         ("stock", ["PROVIDER_TIMEOUT_MS": "0"], "PROVIDER_TIMEOUT_MS", "a zero timeout"),
+        ("stock", ["API_KEY": "k", "CURL_LIBRARY": "/nonexistent/libcurl.so.4"], "CURL_LIBRARY", "a missing libcurl"),
+        ("stock", ["API_KEY": "k", "CURL_LIBRARY": "libm.so.6"], "CURL_LIBRARY", "a library that is not libcurl"),
     ]
 
     @Test(arguments: refusals)

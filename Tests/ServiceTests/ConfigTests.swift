@@ -152,7 +152,9 @@ import TradeService
         let stock = try StockConfig(environment: Environment([
             "DATABASE_PATH": folder.path + "/stock.sqlite", "API_KEY": "k", "STOCK_API_URL": "http://127.0.0.1:9/q",
             "PROVIDER_TIMEOUT_MS": "300", "QUOTE_TTL_SECONDS": "0", "STOCK_SYMBOLS": "ibm,brk.b",
+            "CURL_LIBRARY": "/opt/curl/lib/libcurl.so.4",
         ]))
+        #expect(stock.curlLibrary == "/opt/curl/lib/libcurl.so.4")
         #expect(stock.apiKey == "k" && stock.providerURL == "http://127.0.0.1:9/q")
         #expect(stock.providerTimeoutMs == 300 && stock.quoteTTLSeconds == 0)
         #expect(stock.trackedSymbols == ["IBM", "BRK.B"])
@@ -181,7 +183,7 @@ import TradeService
 
         let stock = try StockConfig(environment: Environment(["DATABASE_PATH": folder.path + "/s.sqlite"]))
         #expect(stock.common.port == 5002)
-        #expect(stock.apiKey == nil)
+        #expect(stock.apiKey == nil && stock.curlLibrary == nil)
         #expect(stock.providerURL == "https://www.alphavantage.co/query")
         #expect(stock.providerTimeoutMs == 3000 && stock.quoteTTLSeconds == 60)
         #expect(stock.trackedSymbols == ["AAPL", "MSFT", "GOOGL", "AMZN", "NVDA", "META", "TSLA", "JPM", "V", "KO"])
