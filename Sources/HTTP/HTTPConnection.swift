@@ -74,6 +74,10 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         if state == .closed { return }
         if events & (EventMask.readable | EventMask.hangup | EventMask.error | EventMask.peerClosed) != 0 {
             readAvailable()
+            // Answers produced while reading (every pipelined request of the read that could be
+            // answered on the spot) go out now, in one write, rather than after the rest of the
+            // epoll batch: the client can send its next request meanwhile.
+            if isDirty && state != .closed { flush() }
         }
     }
 
@@ -178,10 +182,17 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     /// The responder's answer, from any thread (``ResponseHandle``).
     func deliver(_ response: HTTPResponse) {
         if loop.inEventLoop {
-            finish(response)
+            finishAndFlush(response)
         } else {
-            loop.execute { self.finish(response) }
+            loop.execute { self.finishAndFlush(response) }
         }
+    }
+
+    /// A response delivered outside a read event (its handler suspended) is written at once too;
+    /// one delivered during `dispatch` is written by `handleEvent` (or `flush`) that called it.
+    private func finishAndFlush(_ response: HTTPResponse) {
+        finish(response)
+        if !dispatching && isDirty && state != .closed { flush() }
     }
 
     /// Queues the responder's answer and moves on to the next pipelined request, if any.
