@@ -13,15 +13,17 @@ struct ccurl_table {
     const char *(*easy_strerror)(CURLcode);
     CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
     CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    curl_version_info_data *(*version_info)(CURLversion);
     CURLSH *(*share_init)(void);
     CURLSHcode (*share_cleanup)(CURLSH *);
     CURLSHcode (*share_setopt)(CURLSH *, CURLSHoption, ...);
 };
 
 // Written once, under `load_lock`, before `ccurl_load` first returns 0; only read afterwards. Callers
-// reach the wrappers only after seeing that 0 (Swift's CurlGlobal, a swift_once), which orders the reads
-// after the write.
+// reach the wrappers only after a `ccurl_load` that returned 0 (CurlGlobal.isReady before every handle),
+// and taking the same mutex orders their reads after the write.
 static struct ccurl_table curl;
+#define CCURL_VERSION_MIN 0x075500  // 7.85.0
 static int loaded;
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -36,6 +38,7 @@ static const char *const default_path = "libcurl.so.4";  // the SONAME, as the d
     do {                                                                                      \
         *(void **)(&table.field) = dlsym(library, name);                                      \
         if (table.field == NULL) {                                                            \
+            (void)dlerror(); /* leave no stale message behind */                             \
             snprintf(error, errorSize, "%s has no symbol %s", path, name);                   \
             goto fail;                                                                        \
         }                                                                                     \
@@ -63,15 +66,27 @@ int ccurl_load(const char *path, char *error, size_t errorSize) {
     RESOLVE(easy_strerror, "curl_easy_strerror");
     RESOLVE(easy_setopt, "curl_easy_setopt");
     RESOLVE(easy_getinfo, "curl_easy_getinfo");
+    RESOLVE(version_info, "curl_version_info");
     RESOLVE(share_init, "curl_share_init");
     RESOLVE(share_cleanup, "curl_share_cleanup");
     RESOLVE(share_setopt, "curl_share_setopt");
+    // Options we set silently do nothing in an older libcurl (CURLOPT_PROTOCOLS_STR, which keeps
+    // transfers to http and https, needs 7.85), so an older one is refused rather than half-used.
+    const curl_version_info_data *version = table.version_info(CURLVERSION_NOW);
+    if (version == NULL || version->version_num < CCURL_VERSION_MIN) {
+        snprintf(error, errorSize, "%s is libcurl %s; 7.85.0 or newer is needed", path,
+                 version != NULL && version->version != NULL ? version->version : "(unknown)");
+        goto fail;
+    }
     // libcurl requires global init before the first handle, once, with no other thread in libcurl:
     // nothing else can be in it yet, as every wrapper waits for this load.
     CURLcode code = table.global_init(CURL_GLOBAL_DEFAULT);
     if (code != CURLE_OK) {
         snprintf(error, errorSize, "curl_global_init failed: %s", table.easy_strerror(code));
-        goto fail;
+        // Not unloaded: a failed init may have left TLS libraries initialized, with exit handlers
+        // pointing into them.
+        pthread_mutex_unlock(&load_lock);
+        return -1;
     }
     curl = table;
     loaded = 1;
@@ -102,7 +117,7 @@ CURLcode ccurl_setopt_write(CURL *handle, size_t (*function)(char *, size_t, siz
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl.easy_getinfo(handle, info, value);
 }
-CURLSHcode ccurl_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
+CURLSHcode ccurl_share_setopt_int(CURLSH *share, CURLSHoption option, int value) {
     return curl.share_setopt(share, option, value);
 }
 CURLSHcode ccurl_share_setopt_ptr(CURLSH *share, CURLSHoption option, void *value) {

@@ -65,7 +65,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     }
 
     /// Whether shutdown may close this connection without cutting a request short.
-    var isIdle: Bool { state == .idle && inputStart == input.count }
+    /// An answer still being written (the client reads slowly) is not idle: closing would cut it.
+    var isIdle: Bool { state == .idle && inputStart == input.count && outputStart == output.count }
 
     // MARK: - Events
 
@@ -279,6 +280,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         switch state {
         case .closing:
             startLingering()
+        case .idle where owner.draining && inputStart == input.count:
+            close()  // its last answer, given before the drain began, is out; nothing else is coming
         case .idle where readingPaused && !peerClosed:
             resumeReading()
             if inputStart < input.count { process() }

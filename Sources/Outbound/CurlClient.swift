@@ -78,7 +78,8 @@ public final class CurlClient: Sendable {
         let easy = CurlEasyHandle(share: share, userAgent: userAgent, bodyBytesMax: OutboundLimits.bodyBytesMax)
         while let job = queue.dequeue() {
             guard let easy else {
-                job.finish(.failure(.other(code: Int32(CURLE_FAILED_INIT.rawValue), message: "libcurl initialization failed")))
+                let reason = CurlGlobal.load(path: nil) ?? "curl_easy_init failed"
+                job.finish(.failure(.other(code: Int32(CURLE_FAILED_INIT.rawValue), message: "libcurl unusable: \(reason)")))
                 continue
             }
             let now = DispatchTime.now().uptimeNanoseconds

@@ -33,8 +33,8 @@ final class CurlShare: @unchecked Sendable {
         _ = ccurl_share_setopt_lockfunc(share, curlShareLock)
         _ = ccurl_share_setopt_unlockfunc(share, curlShareUnlock)
         _ = ccurl_share_setopt_ptr(share, CURLSHOPT_USERDATA, UnsafeMutableRawPointer(locks))
-        _ = ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
-        _ = ccurl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue))
+        _ = ccurl_share_setopt_int(share, CURLSHOPT_SHARE, Int32(CURL_LOCK_DATA_DNS.rawValue))
+        _ = ccurl_share_setopt_int(share, CURLSHOPT_SHARE, Int32(CURL_LOCK_DATA_SSL_SESSION.rawValue))
     }
 
     deinit {

@@ -546,6 +546,26 @@ struct HTTPServerTests {
         #expect(throws: RawClient.ConnectError(code: ECONNREFUSED)) { _ = try RawClient(port: port) }
     }
 
+    @Test("shutdown finishes writing an answer a slow reader has not taken yet, then closes")
+    func shutdownFinishesAnAnswerStillBeingWritten() async throws {
+        // Far more than loopback's socket buffers hold (a few MB each way), so most of it is still in
+        // the server's output when the drain begins; the request itself was answered before.
+        let size = 32 << 20
+        let server = try HTTPServer(
+            configuration: .init(host: "127.0.0.1", port: 0, loopCount: 1, limits: Self.limits()),
+            responder: { _ in HTTPResponse(status: 200, body: [UInt8](repeating: 0x61, count: size)) })
+        let reader = try RawClient(port: server.port)
+        reader.send(RawRequest.make("GET", "/big"))
+        try await Task.sleep(for: .milliseconds(300))  // answered, and blocked on the full socket
+        let shutdown = Task { await server.shutdown() }
+        try await Task.sleep(for: .milliseconds(300))  // the drain has begun
+        let response = try await rawBlocking { reader.readResponse(timeout: .seconds(10)) }
+        #expect(response?.status == 200)
+        #expect(response?.body.count == size, "the answer was cut at \(response?.body.count ?? 0) of \(size) bytes")
+        #expect(try await rawBlocking { reader.closesQuietly() }, "closed once written")
+        await shutdown.value
+    }
+
     @Test("survives clients that reset mid-response and mid-request, and frees their connections")
     func resets() async throws {
         try await Self.withServer { server in

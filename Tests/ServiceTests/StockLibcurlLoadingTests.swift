@@ -76,7 +76,7 @@ import Testing
         let exited = await stock.waitForExit(timeout: .seconds(10))
         if !exited { await stock.stop() }
         #expect(exited)
-        #expect(stock.exitStatus != 0)
+        #expect(stock.exitStatus == 2, "ServiceMain exits 2 on a configuration error")
         #expect(stock.log.contains(reason), "\(stock.log)")
     }
 }

@@ -29,11 +29,16 @@ public final class ChildProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        cspawn_addclosefrom(&actions, 3)
-        if let currentDirectory { cspawn_addchdir(&actions, currentDirectory) }
+        // Each action is only recorded here (it runs in the child); a refusal means a leak or the
+        // wrong folder, so it fails the spawn.
+        var codes = [
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0),
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644),
+            posix_spawn_file_actions_adddup2(&actions, 1, 2),
+            cspawn_addclosefrom(&actions, 3),
+        ]
+        if let currentDirectory { codes.append(cspawn_addchdir(&actions, currentDirectory)) }
+        if let failed = codes.first(where: { $0 != 0 }) { throw SpawnError(executable: executable, code: failed) }
 
         // A fresh default signal mask and dispositions: the test runner blocks signals in its threads.
         var attributes = posix_spawnattr_t()

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <curl/curl.h>
 
-/// Opens libcurl (`path`, or the platform's usual name when NULL), resolves every function below and
-/// runs curl_global_init. Returns 0 once loaded (also if an earlier call loaded it: later paths are then
+/// Opens libcurl (`path`, or the platform's usual name when NULL), resolves every function below,
+/// refuses a libcurl older than 7.85.0 and runs curl_global_init. Returns 0 once loaded (also if an earlier call loaded it: later paths are then
 /// ignored); otherwise -1 with the reason in `error`, and nothing changed, so a later call may retry.
 /// Safe to call from several threads. Every other function here requires a successful load first.
 int ccurl_load(const char *path, char *error, size_t errorSize);
@@ -28,7 +28,8 @@ CURLcode ccurl_setopt_long(CURL *handle, CURLoption option, long value);
 CURLcode ccurl_setopt_ptr(CURL *handle, CURLoption option, const void *value);
 CURLcode ccurl_setopt_write(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
-CURLSHcode ccurl_share_setopt_long(CURLSH *share, CURLSHoption option, long value);
+/// CURLSHOPT_SHARE and CURLSHOPT_UNSHARE take an `int` (curl_share_setopt(3)).
+CURLSHcode ccurl_share_setopt_int(CURLSH *share, CURLSHoption option, int value);
 CURLSHcode ccurl_share_setopt_ptr(CURLSH *share, CURLSHoption option, void *value);
 CURLSHcode ccurl_share_setopt_lockfunc(CURLSH *share, curl_lock_function function);
 CURLSHcode ccurl_share_setopt_unlockfunc(CURLSH *share, curl_unlock_function function);
