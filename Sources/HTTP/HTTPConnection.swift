@@ -78,7 +78,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
             // Answers produced while reading (every pipelined request of the read that could be
             // answered on the spot) go out now, in one write, rather than after the rest of the
             // epoll batch: the client can send its next request meanwhile.
-            if isDirty && state != .closed { flush() }
+            if isDirty { flush() }
         }
     }
 
@@ -193,7 +193,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     /// one delivered during `dispatch` is written by `handleEvent` (or `flush`) that called it.
     private func finishAndFlush(_ response: HTTPResponse) {
         finish(response)
-        if !dispatching && isDirty && state != .closed { flush() }
+        if !dispatching && isDirty { flush() }
     }
 
     /// Queues the responder's answer and moves on to the next pipelined request, if any.
@@ -246,9 +246,12 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         owner.dirty.append(self)
     }
 
-    /// Writes queued output; called once per loop iteration for dirty connections, and when the
-    /// socket becomes writable again.
+    /// Writes queued output: when a read event or a delivery produced some, at the end of the loop
+    /// iteration for connections still dirty, and when the socket becomes writable again.
     func flush() {
+        // Clean from here on: the loop's end-of-iteration pass skips a connection flushed early, and
+        // output queued by what this flush sets off marks it dirty again.
+        isDirty = false
         guard state != .closed else { return }
         while outputStart < output.count {
             let written = output.withUnsafeBytes { raw in

@@ -89,10 +89,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
             rounds += 1
             let batch = dirty
             dirty.removeAll(keepingCapacity: true)
-            for connection in batch {
-                connection.isDirty = false
-                connection.flush()
-            }
+            for connection in batch where connection.isDirty { connection.flush() }
         }
     }
 

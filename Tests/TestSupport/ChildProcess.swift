@@ -65,10 +65,12 @@ public final class ChildProcess: Sendable {
     }
 
     deinit {
-        // A child still running when its owner goes is killed and reaped, never left as a zombie.
+        // A child still running when its owner goes is killed and reaped, never left as a zombie;
+        // SIGKILL cannot be caught, so the blocking wait ends.
         if isRunning {
-            signal(SIGKILL)
-            _ = waitForExit(timeout: .seconds(5))
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
         }
     }
 
@@ -97,15 +99,5 @@ public final class ChildProcess: Sendable {
     public func signal(_ signal: Int32) {
         guard isRunning else { return }
         kill(pid, signal)
-    }
-
-    /// Polls (every 10 ms, at most `timeout`) until it exits; true if it did.
-    public func waitForExit(timeout: Duration) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while isRunning {
-            if ContinuousClock.now >= deadline { return false }
-            usleep(10_000)
-        }
-        return true
     }
 }
