@@ -39,27 +39,23 @@ final class ReverseProxy: Sendable {
     /// problem. Called on an event loop, everything happens on that loop (``HTTPClient``).
     /// Generic over the completion so that the one closure made per request holds it by value.
     func relay<Completion: RelayCompletion>(_ request: HTTPRequest, requestID: String, then completion: Completion) {
-        // The fields are written straight into the upstream request's bytes. We are the edge:
-        // whatever the client claims about forwarding is dropped (API.md).
-        var lines: [UInt8] = []
-        lines.reserveCapacity(256)
+        let isHead = request.method == "HEAD"
         // Retryable only by what is forwarded: a key the client named in `Connection` is dropped,
         // and a repeated keyless order would execute twice.
-        var forwardsKey = false
-        Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { name, value in
-            if !forwardsKey && HTTPHeaders.equalsIgnoringCase(name, "idempotency-key") { forwardsKey = true }
-            lines.appendField(name, value)
-        }
-        lines.appendField("X-Forwarded-For", request.peer)
-        lines.appendField("X-Forwarded-Proto", "http")
-        lines.appendField("X-Request-ID", requestID)
-        let isRetryable = request.method == "GET" || request.method == "HEAD" || forwardsKey
+        let isRetryable = request.method == "GET" || isHead || Self.forwardsIdempotencyKey(request.headers)
         var upstreamRequest = ClientRequest(method: request.method, target: request.target, body: request.body,
                                             isRetryable: isRetryable)
-        upstreamRequest.fieldLines = lines
+        // HEAD keeps the upstream's Content-Length (``relayed``), so its lines come whole.
+        upstreamRequest.omittedResponseFields = isHead ? nil : Self.omittedUpstreamFields
         let start = EventLoop.current?.now ?? .now
-        let isHead = request.method == "HEAD"
-        client.send(upstreamRequest) { [self] result in
+        // The fields are written straight into the upstream request's bytes. We are the edge:
+        // whatever the client claims about forwarding is dropped (API.md).
+        client.send(upstreamRequest, writingFields: { lines in
+            Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { lines.appendField($0, $1) }
+            lines.appendField("X-Forwarded-For", request.peer)
+            lines.appendField("X-Forwarded-Proto", "http")
+            lines.appendField("X-Request-ID", requestID)
+        }) { [self] result in
             switch result {
             case .success(let response):
                 metrics.record(status: response.status, since: start)
@@ -71,20 +67,29 @@ final class ReverseProxy: Sendable {
         }
     }
 
+    /// Whether an `Idempotency-Key` survives the forwarding filter.
+    static func forwardsIdempotencyKey(_ headers: HTTPHeaders) -> Bool {
+        var found = false
+        forEachEndToEnd(headers, alsoRemoving: clientRequestFields) { name, _ in
+            if !found && HTTPHeaders.equalsIgnoringCase(name, "idempotency-key") { found = true }
+        }
+        return found
+    }
+
     /// Resumes the router's path with the response.
     struct Resume: RelayCompletion {
         let continuation: CheckedContinuation<HTTPResponse, Never>
         func relay(_ response: HTTPResponse) { continuation.resume(returning: response) }
     }
 
-    /// The upstream's response as ours: its field lines copied as bytes minus the hop-by-hop
-    /// ones and those our server sets. A response with a `Connection` field (its tokens name more
-    /// fields to drop) and the answer to HEAD (whose `Content-Length` the server must see) take
-    /// the field-by-field path instead.
+    /// The upstream's response as ours: its field lines passed on as bytes, the hop-by-hop ones
+    /// and those our server sets already left out by the parser (``omittedUpstreamFields``). A
+    /// response with a `Connection` field (its tokens name more fields to drop) and the answer to
+    /// HEAD (whose `Content-Length` the server must see) take the field-by-field path instead.
     static func relayed(_ response: ClientResponse, toHead isHead: Bool) -> HTTPResponse {
-        if !isHead, let lines = endToEndLines(response.fieldLines, alsoRemoving: upstreamFramingFields) {
+        if response.fieldsOmitted {
             var relayed = HTTPResponse(status: response.status, body: response.body)
-            relayed.fieldLines = lines
+            relayed.fieldLines = response.fieldLines
             return relayed
         }
         var headers = HTTPHeaders()
@@ -93,28 +98,6 @@ final class ReverseProxy: Sendable {
             headers.add($0, $1)
         }
         return HTTPResponse(status: response.status, headers: headers, body: response.body)
-    }
-
-    /// The lines of `fieldLines` whose field is neither hop-by-hop nor in `extra`; `nil` when a
-    /// `Connection` field is present.
-    static func endToEndLines(_ fieldLines: [UInt8], alsoRemoving extra: FieldNames) -> [UInt8]? {
-        var kept: [UInt8] = []
-        kept.reserveCapacity(fieldLines.count)
-        var sawConnection = false
-        ClientResponse.forEachLine(fieldLines) { line, colon in
-            let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
-            if HTTPHeaders.nameEquals(name, "connection") {
-                sawConnection = true
-                return false
-            }
-            if !hopByHopFields.contains(name) && !extra.contains(name) {
-                kept.append(contentsOf: line)
-                kept.append(0x0D)
-                kept.append(0x0A)
-            }
-            return true
-        }
-        return sawConnection ? nil : kept
     }
 
     /// Hop-by-hop fields (RFC 9110 §7.6.1).
@@ -130,6 +113,10 @@ final class ReverseProxy: Sendable {
     /// Fields of an upstream response that our server sets itself.
     static let upstreamFramingFields = FieldNames("content-length", "date", "x-request-id")
     static let upstreamHeadFields = FieldNames("date", "x-request-id")
+    /// What the response parser leaves out for us: hop-by-hop plus ``upstreamFramingFields``.
+    static let omittedUpstreamFields = FieldNames("connection", "keep-alive", "proxy-connection", "te", "trailer",
+                                                  "transfer-encoding", "upgrade", "content-length", "date",
+                                                  "x-request-id")
 
     /// Calls `body` with the fields of `source` except `Connection` and every field it names, the
     /// fixed hop-by-hop list and `extra`: one pass, no lower-cased copies or hashing per field.

@@ -22,6 +22,10 @@ public struct ClientRequest: Sendable {
     /// Whether the request may be sent again on a fresh connection when a reused one turns out
     /// to have been closed before any response byte (API.md: GET, HEAD, or an `Idempotency-Key`).
     public var isRetryable: Bool
+    /// Fields to leave out of the response's ``ClientResponse/fieldLines`` as it is parsed (a
+    /// proxy's hop-by-hop list), so the lines kept need no second pass; see
+    /// ``ClientResponse/fieldsOmitted`` for when they are all kept anyway.
+    public var omittedResponseFields: FieldNames?
 
     /// Creates a request; retryability follows API.md unless given.
     public init(method: String, target: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
@@ -109,7 +113,11 @@ public final class HTTPClient: Sendable {
     /// Called on one of the group's loops, everything happens on that loop, `completion` included,
     /// with no task or thread hop: the gateway's proxy path. From elsewhere, the request moves to
     /// the next loop and `completion` runs there.
-    public func send(_ request: ClientRequest,
+    ///
+    /// `writeFields`, called once before `send` returns, appends more field lines (`name: value`
+    /// and CRLF each, as ``ClientRequest/fieldLines``) straight into the bytes to send: a proxy's
+    /// forwarded fields, with no buffer of their own.
+    public func send(_ request: ClientRequest, writingFields writeFields: (inout [UInt8]) -> Void = { _ in },
                      completion: @escaping @Sendable (Result<ClientResponse, HTTPClientError>) -> Void) {
         let address: SocketAddress
         do {
@@ -121,8 +129,10 @@ public final class HTTPClient: Sendable {
         let current = EventLoop.current
         let pool = pools.first { $0.loop === current } ?? pools.first { $0.loop === group.next() }!
         let loop = pool.loop
-        let job = UpstreamJob(bytes: RequestSerializer.serialize(request, host: configuration.host, port: configuration.port),
-                              isHead: request.method == "HEAD", retryable: request.isRetryable,
+        let bytes = RequestSerializer.serialize(request, host: configuration.host, port: configuration.port,
+                                                writingFields: writeFields)
+        let job = UpstreamJob(bytes: bytes, isHead: request.method == "HEAD", omittedResponseFields: request.omittedResponseFields,
+                              retryable: request.isRetryable,
                               deadline: (loop === current ? loop.now : .now) + configuration.timeout, completion: completion)
         if loop.inEventLoop {
             pool.submit(job, address: address)
@@ -169,15 +179,18 @@ public final class HTTPClient: Sendable {
 final class UpstreamJob: @unchecked Sendable {
     let bytes: [UInt8]
     let isHead: Bool
+    let omittedResponseFields: FieldNames?
     let retryable: Bool
     let deadline: ContinuousClock.Instant
     let completion: @Sendable (Result<ClientResponse, HTTPClientError>) -> Void
     var attempts = 0
 
-    init(bytes: [UInt8], isHead: Bool, retryable: Bool, deadline: ContinuousClock.Instant,
+    init(bytes: [UInt8], isHead: Bool, omittedResponseFields: FieldNames?, retryable: Bool,
+         deadline: ContinuousClock.Instant,
          completion: @escaping @Sendable (Result<ClientResponse, HTTPClientError>) -> Void) {
         self.bytes = bytes
         self.isHead = isHead
+        self.omittedResponseFields = omittedResponseFields
         self.retryable = retryable
         self.deadline = deadline
         self.completion = completion
@@ -192,7 +205,8 @@ final class UpstreamJob: @unchecked Sendable {
 enum RequestSerializer {
     private static let hostPrefix = Array(" HTTP/1.1\r\nHost: ".utf8)
 
-    static func serialize(_ request: ClientRequest, host: String, port: Int) -> [UInt8] {
+    static func serialize(_ request: ClientRequest, host: String, port: Int,
+                          writingFields writeFields: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512 + request.fieldLines.count + request.body.count)
         out.appendUTF8(request.method)
@@ -208,6 +222,7 @@ enum RequestSerializer {
             out.appendField(name, value)
         }
         out.append(contentsOf: request.fieldLines)
+        writeFields(&out)
         if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
             out.append(contentsOf: "Content-Length: ".utf8)
             ResponseWriter.appendDecimal(request.body.count, to: &out)

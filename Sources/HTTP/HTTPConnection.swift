@@ -27,10 +27,11 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     let fd: Int32
     let peer: String
-    private unowned let owner: ServerLoop
-    /// Held strongly: an answer may arrive from another thread after the server has gone (a
-    /// handler that outlived the drain); it is then queued on a stopped loop and dropped, where
-    /// reaching through `owner` would trap.
+    /// Strong: `unowned` costs a checked retain at every use, and this is used several times per
+    /// request. The owner's table holds this connection only until it closes, which breaks the
+    /// cycle; an answer arriving after the server has gone (a handler that outlived the drain)
+    /// keeps the owner alive until it is dropped on the stopped loop.
+    private let owner: ServerLoop
     private let loop: EventLoop
     private(set) var state = State.idle
     private var parser: RequestParser
@@ -60,8 +61,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         loop = owner.loop
         parser = RequestParser(limits: owner.limits)
         // API.md: a new connection that sends nothing gets the header timeout, not the idle one.
-        deadline = owner.loop.now + owner.limits.headerTimeout
-        requestStarted = owner.loop.now
+        deadline = loop.now + owner.limits.headerTimeout
+        requestStarted = loop.now
     }
 
     /// Whether shutdown may close this connection without cutting a request short.
@@ -122,8 +123,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     /// The first byte of a request is in: its head has the header timeout from now.
     private func beginRequest() {
         state = .readingHead
-        deadline = owner.loop.now + owner.limits.headerTimeout
-        requestStarted = owner.loop.now
+        deadline = loop.now + owner.limits.headerTimeout
+        requestStarted = loop.now
     }
 
     /// Parses buffered bytes until a request is dispatched, more bytes are needed, or an error.
@@ -140,7 +141,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
                 return
             case .headComplete(let expectsContinue):
                 state = .readingBody
-                deadline = owner.loop.now + owner.limits.bodyTimeout
+                deadline = loop.now + owner.limits.bodyTimeout
                 if expectsContinue && inputStart == input.count {
                     output.append(contentsOf: Self.continueLine)
                     markDirty()
@@ -209,7 +210,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
             return
         }
         state = .idle
-        deadline = owner.loop.now + owner.limits.idleTimeout
+        deadline = loop.now + owner.limits.idleTimeout
         if output.count - outputStart > owner.limits.outputBytesHighWater {
             pauseReading()  // resumes once the client has read its answers
             return
@@ -235,7 +236,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         input = []
         inputStart = 0
         owner.rejected(HTTPRejection(status: problem.status, requestID: requestID, method: parser.method, peer: peer,
-                                     duration: owner.loop.now - requestStarted, reason: problem.detail))
+                                     duration: loop.now - requestStarted, reason: problem.detail))
     }
 
     // MARK: - Writing
@@ -264,7 +265,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
             if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 if !watchingWrite {
                     watchingWrite = true
-                    writeDeadline = owner.loop.now + owner.limits.writeTimeout
+                    writeDeadline = loop.now + owner.limits.writeTimeout
                     updateInterest()
                 }
                 return
@@ -300,7 +301,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         }
         shutdown(fd, Int32(SHUT_WR))
         state = .lingering
-        deadline = owner.loop.now + .seconds(2)
+        deadline = loop.now + .seconds(2)
         if readingPaused { resumeReading() }
     }
 
@@ -322,7 +323,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         var events: UInt32 = 0
         if !readingPaused { events |= EventMask.readable | EventMask.peerClosed }
         if watchingWrite { events |= EventMask.writable }
-        owner.loop.modify(fd, events: events)
+        loop.modify(fd, events: events)
     }
 
     /// Enforces the deadline of the current state; called on every tick.
@@ -351,7 +352,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         guard state != .closed else { return }
         state = .closed
         watchingWrite = false
-        owner.loop.deregister(fd)
+        loop.deregister(fd)
         Glibc.close(fd)
         input = []
         output = []

@@ -194,9 +194,14 @@ enum RequestHeadParser {
 
     /// `1*DIGIT` with an overflow check; `nil` for anything else (signs, spaces, empty).
     static func parseDecimal<S: StringProtocol>(_ text: S) -> Int? {
+        parseDecimal(text.utf8)
+    }
+
+    /// The same over bytes (a value still in the read buffer).
+    static func parseDecimal<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Int? {
         var value = 0
         var digits = 0
-        for byte in text.utf8 {
+        for byte in bytes {
             guard isDigit(byte) else { return nil }
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(Int(byte - 0x30))

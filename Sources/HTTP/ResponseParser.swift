@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An incremental parser for responses from upstream services: status line, fields, and a body
 /// framed by `Content-Length`, chunked coding, or the end of the connection. Like
 /// ``RequestParser``, it is pure and resumable at any split of the bytes.
@@ -19,6 +23,8 @@ struct ResponseParser {
     private let limits: HTTPLimits
     /// Whether the request was HEAD (its response has no body whatever it says).
     var requestWasHead = false
+    /// Fields to leave out of the response's ``ClientResponse/fieldLines`` (``ClientRequest/omittedResponseFields``).
+    var omittedFields: FieldNames?
 
     init(limits: HTTPLimits) {
         self.limits = limits
@@ -35,7 +41,8 @@ struct ResponseParser {
                 return (.needMore, 0)
             case .complete(let end):
                 state = .head(resumeAt: 0)
-                guard let (response, framing, keepAlive) = Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[0..<end])) else {
+                guard let (response, framing, keepAlive) = Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[0..<end]),
+                                                                          omitting: omittedFields) else {
                     return (.failure("malformed response head"), end)
                 }
                 if (100..<200).contains(response.status) && response.status != 101 {
@@ -99,7 +106,8 @@ struct ResponseParser {
         return nil
     }
 
-    private static func parseHead(_ bytes: UnsafeRawBufferPointer) -> (ClientResponse, BodyFraming, Bool)? {
+    private static func parseHead(_ bytes: UnsafeRawBufferPointer, omitting omitted: FieldNames?)
+        -> (ClientResponse, BodyFraming, Bool)? {
         // HTTP/1.x SP 3DIGIT SP reason CRLF
         guard bytes.count >= 14, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"),
               bytes[2] == UInt8(ascii: "T"), bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/"),
@@ -109,23 +117,32 @@ struct ResponseParser {
         else { return nil }
         let versionMinor = bytes[7] == UInt8(ascii: "0") ? 0 : 1
         let status = Int(bytes[9] - 0x30) * 100 + Int(bytes[10] - 0x30) * 10 + Int(bytes[11] - 0x30)
-        var index = 12
-        while index < bytes.count, bytes[index] != 0x0A { index += 1 }
-        index += 1
+        let base = bytes.baseAddress!
+        // The scanner that found this head guarantees that every LF follows a CR and that the head
+        // ends with an empty line; a bare CR is refused here. memchr finds each line's CR and colon
+        // (byte loops with bounds checks were most of the gateway's parsing time).
+        func find(_ byte: UInt8, from start: Int, to end: Int) -> Int {
+            guard start < end, let found = memchr(base + start, Int32(byte), end - start) else { return end }
+            return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        }
+        var index = find(0x0A, from: 12, to: bytes.count) + 1
         let fieldsStart = index
         var contentLength: Int? = nil
         var chunked = false
         var close = versionMinor == 0
-        // No String per field: a proxy copies the field lines it keeps as bytes (`fieldLines`).
+        var sawConnection = false
+        // No String per field: a proxy passes on the field lines it keeps as bytes (`fieldLines`),
+        // with room to add its own `X-Request-ID` line without copying them again.
+        var fieldLines: [UInt8] = []
+        fieldLines.reserveCapacity(bytes.count - fieldsStart + 64)
         while index + 1 < bytes.count, bytes[index] != 0x0D {
-            var colon = index
-            while colon < bytes.count, bytes[colon] != UInt8(ascii: ":"), bytes[colon] != 0x0D { colon += 1 }
-            guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":"), colon > index else { return nil }
-            var lineEnd = colon
-            while lineEnd < bytes.count, bytes[lineEnd] != 0x0D { lineEnd += 1 }
+            let lineEnd = find(0x0D, from: index, to: bytes.count)
+            guard lineEnd + 1 < bytes.count, bytes[lineEnd + 1] == 0x0A else { return nil }
+            let colon = find(UInt8(ascii: ":"), from: index, to: lineEnd)
+            guard colon < lineEnd, colon > index else { return nil }
             let name = UnsafeRawBufferPointer(rebasing: bytes[index..<colon])
             if HTTPHeaders.nameEquals(name, "content-length") {
-                let value = fieldValue(bytes, from: colon + 1, to: lineEnd)
+                let value = trimmed(bytes, from: colon + 1, to: lineEnd)
                 guard let length = RequestHeadParser.parseDecimal(value), contentLength == nil || contentLength == length else {
                     return nil
                 }
@@ -135,26 +152,40 @@ struct ResponseParser {
                 chunked = value.split(separator: ",").last.map { HTTPHeaders.equalsIgnoringCase($0.trimmingSpaces, "chunked") } ?? false
                 if !chunked { return nil }
             } else if HTTPHeaders.nameEquals(name, "connection") {
+                sawConnection = true
                 for token in fieldValue(bytes, from: colon + 1, to: lineEnd).split(separator: ",") {
                     let token = token.trimmingSpaces
                     if HTTPHeaders.equalsIgnoringCase(token, "close") { close = true }
                     if HTTPHeaders.equalsIgnoringCase(token, "keep-alive") && versionMinor == 0 { close = false }
                 }
             }
+            if omitted.map({ !$0.contains(name) }) ?? true {
+                fieldLines.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<lineEnd + 2]))
+            }
             index = lineEnd + 2
         }
-        let fieldLines = Array(UnsafeRawBufferPointer(rebasing: bytes[fieldsStart..<min(index, bytes.count)]))
+        // A `Connection` field names more fields to drop, which only the caller can read: it gets
+        // every line.
+        let omittedAny = omitted != nil && !sawConnection
+        if omitted != nil && sawConnection {
+            fieldLines = Array(UnsafeRawBufferPointer(rebasing: bytes[fieldsStart..<index]))
+        }
         let framing: BodyFraming = chunked ? .chunked : contentLength.map { .length($0) } ?? .none
-        return (ClientResponse(status: status, fieldLines: fieldLines, body: []), framing, !close)
+        return (ClientResponse(status: status, fieldLines: fieldLines, body: [], fieldsOmitted: omittedAny), framing, !close)
     }
 
-    /// A field's value without surrounding spaces and tabs (OWS).
-    static func fieldValue(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> String {
+    /// The bytes of a field's value without surrounding spaces and tabs (OWS).
+    static func trimmed(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> UnsafeRawBufferPointer {
         var start = start
         var end = end
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    /// A field's value without surrounding spaces and tabs (OWS).
+    static func fieldValue(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> String {
+        String(decoding: trimmed(bytes, from: start, to: end), as: UTF8.self)
     }
 }
 
@@ -164,9 +195,14 @@ public struct ClientResponse: Sendable {
     public var status: Int
     /// The field lines as received (`name: value` and CRLF each, framing fields included), in
     /// one buffer: a proxy passes on the lines it keeps without making a String of each field.
+    /// Without the request's ``ClientRequest/omittedResponseFields`` when ``fieldsOmitted``.
     public var fieldLines: [UInt8]
     /// The decoded body.
     public var body: [UInt8]
+    /// Whether ``fieldLines`` lacks the request's ``ClientRequest/omittedResponseFields``; false
+    /// when none were asked for, and when the response has a `Connection` field (whose tokens name
+    /// more fields to drop, so every line is there for the caller to filter).
+    public var fieldsOmitted = false
 
     /// The fields, parsed from ``fieldLines`` on each use, values without surrounding spaces.
     public var headers: HTTPHeaders {
@@ -186,10 +222,11 @@ public struct ClientResponse: Sendable {
         self.init(status: status, fieldLines: lines, body: body)
     }
 
-    init(status: Int, fieldLines: [UInt8], body: [UInt8]) {
+    init(status: Int, fieldLines: [UInt8], body: [UInt8], fieldsOmitted: Bool = false) {
         self.status = status
         self.fieldLines = fieldLines
         self.body = body
+        self.fieldsOmitted = fieldsOmitted
     }
 
     /// Calls `body` with each line of `fieldLines` (without its CRLF) and the index of its colon,

@@ -13,7 +13,10 @@ final class UpstreamConnection: EventHandler {
 
     private let fd: Int32
     private let address: SocketAddress
-    private unowned let pool: UpstreamPool
+    /// Strong: `unowned` costs a checked retain at every use (several per request). The pool's
+    /// arrays hold this connection only until it closes, which breaks the cycle; `closeAll`
+    /// closes every one.
+    private let pool: UpstreamPool
     private var state = State.connecting
     private var job: UpstreamJob?
     private var reused = false
@@ -44,6 +47,7 @@ final class UpstreamConnection: EventHandler {
         self.reused = reused
         receivedAny = false
         parser.requestWasHead = job.isHead
+        parser.omittedFields = job.omittedResponseFields
         output = job.bytes
         outputStart = 0
         if state == .idle {

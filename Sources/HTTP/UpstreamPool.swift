@@ -17,6 +17,8 @@ final class UpstreamPool: @unchecked Sendable {
     /// One read buffer shared by this loop's connections to the upstream.
     let scratch: UnsafeMutableRawBufferPointer
 
+    private var tickHook: Int?
+
     init(loop: EventLoop, configuration: HTTPClient.Configuration) {
         self.loop = loop
         self.configuration = configuration
@@ -27,13 +29,17 @@ final class UpstreamPool: @unchecked Sendable {
 
     func start() {
         let tick = max(Duration.milliseconds(5), min(.milliseconds(100), configuration.timeout / 10))
-        // Weak: a client (and its pools) can go away while the loop lives on (tests make and
-        // drop clients); the hook cannot be removed, so it must outlive the pool harmlessly.
-        loop.onTick(every: tick) { [weak self] in self?.checkDeadlines() }
+        // Strong, not weak: a client (and its pools) can go away while the loop lives on (tests make
+        // and drop clients), so `closeAll` cancels the hook; a weak capture would slow every retain
+        // of the pool, which its connections do per request.
+        tickHook = loop.onTick(every: tick) { [self] in checkDeadlines() }
     }
 
-    /// Closes every connection (failing a request still on one); the owning client is gone.
+    /// Closes every connection (failing a request still on one) and stops the deadline checks;
+    /// the owning client is gone.
     func closeAll() {
+        if let tickHook { loop.cancelTick(tickHook) }
+        tickHook = nil
         for connection in idle + active { connection.close() }
         idle.removeAll()
         active.removeAll()

@@ -22,7 +22,13 @@ public struct RequestObserver: Sendable {
     /// Echoes the id in `response`, counts the request and writes its one log line.
     public func finish(method: String, peer: String, route: String, requestID: String, start: ContinuousClock.Instant,
                        response: inout HTTPResponse) {
-        response.headers.set("X-Request-ID", requestID)
+        if response.headers.fields.isEmpty {
+            // A relayed response's fields are all in `fieldLines` (which never hold an id): one more
+            // line there, not a field array made for one field.
+            response.fieldLines.appendField("X-Request-ID", requestID)
+        } else {
+            response.headers.set("X-Request-ID", requestID)
+        }
         record(method: method, peer: peer, route: route, requestID: requestID, status: response.status,
                duration: ContinuousClock.now - start)
     }

@@ -40,7 +40,8 @@ public final class EventLoop: @unchecked Sendable {
     /// nothing queued from other threads.
     private let remoteQueued = Atomic<Bool>(false)
     private var iterationEndHooks: [() -> Void] = []
-    private var tickHooks: [() -> Void] = []
+    private var tickHooks: [(id: Int, hook: () -> Void)] = []
+    private var lastTickHookID = 0
     private var tickInterval: Duration = .milliseconds(250)
     private var nextTick: ContinuousClock.Instant
     private var stopRequested = false
@@ -102,9 +103,20 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `hook` about every `interval` (the smallest interval asked for wins): deadline scans.
-    public func onTick(every interval: Duration, _ hook: @escaping () -> Void) {
+    /// Returns what ``cancelTick(_:)`` takes, for an owner that goes away before the loop does: it
+    /// can then hold itself strongly in `hook` instead of weakly (a weak reference gives the object
+    /// a side table, which makes every retain and release of it slower).
+    @discardableResult
+    public func onTick(every interval: Duration, _ hook: @escaping () -> Void) -> Int {
         tickInterval = min(tickInterval, interval)
-        tickHooks.append(hook)
+        lastTickHookID += 1
+        tickHooks.append((lastTickHookID, hook))
+        return lastTickHookID
+    }
+
+    /// Stops running a hook added by ``onTick(every:_:)``, and lets go of it.
+    public func cancelTick(_ id: Int) {
+        tickHooks.removeAll { $0.id == id }
     }
 
     // MARK: - Scheduling (any thread)
@@ -189,7 +201,7 @@ public final class EventLoop: @unchecked Sendable {
             // 408) is flushed in this iteration, not after the next wake-up.
             if now >= nextTick {
                 nextTick = now + tickInterval
-                for hook in tickHooks { hook() }
+                for (_, hook) in tickHooks { hook() }
             }
             for hook in iterationEndHooks { hook() }
         }

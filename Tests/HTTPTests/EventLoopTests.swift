@@ -30,4 +30,46 @@ struct EventLoopTests {
         #expect(seen.count >= 5)
         #expect(seen.allSatisfy { $0 < .milliseconds(20) }, "tick to flush: \(seen)")
     }
+
+    /// A pool of upstream connections holds itself strongly in its tick hook and cancels the hook
+    /// when its client goes: the cancelled hook must stop running and let go of what it holds.
+    @Test("a cancelled tick hook stops running and is released")
+    func cancelledTickHookIsReleased() async throws {
+        final class Probe: Sendable {
+            let released = Atomic<Bool>(false)
+            let ticks = Atomic<Int>(0)
+            let hookID = Atomic<Int>(0)
+            var wasReleased: Bool { released.load(ordering: .relaxed) }
+            var tickCount: Int { ticks.load(ordering: .relaxed) }
+        }
+        final class Owner: Sendable {
+            let probe: Probe
+            init(probe: Probe) { self.probe = probe }
+            deinit { probe.released.store(true, ordering: .relaxed) }
+        }
+        let loop = try EventLoop(name: "test-loop")
+        loop.start()
+        defer { loop.stop() }
+        let probe = Probe()
+        loop.execute {
+            let owner = Owner(probe: probe)  // held by the hook alone
+            probe.hookID.store(loop.onTick(every: .milliseconds(5)) {
+                owner.probe.ticks.add(1, ordering: .relaxed)
+            }, ordering: .relaxed)
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while probe.tickCount < 3 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(probe.tickCount >= 3)
+        #expect(!probe.wasReleased, "the hook holds its owner until cancelled")
+        loop.execute { loop.cancelTick(probe.hookID.load(ordering: .relaxed)) }
+        while !probe.wasReleased && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(probe.wasReleased, "the cancelled hook was not let go")
+        let afterCancel = probe.tickCount
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(probe.tickCount == afterCancel, "the hook ran after it was cancelled")
+    }
 }

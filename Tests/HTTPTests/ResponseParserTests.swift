@@ -83,6 +83,41 @@ struct ResponseFieldLinesTests {
         #expect(String(decoding: response.body, as: UTF8.self) == "ok")
     }
 
+    /// What a proxy asks the parser to leave out is gone from the lines, the rest kept byte for
+    /// byte; a `Connection` field (its tokens name more fields) brings every line back.
+    static let omissions: [(head: String, lines: String, omitted: Bool, why: String)] = [
+        ("HTTP/1.1 200 OK\r\nContent-Type: a/b\r\nDATE: x\r\nX-Request-ID: 7\r\nKeep-Alive: 5\r\nX-Z:  z \r\nContent-Length: 2\r\n\r\nok",
+         "Content-Type: a/b\r\nX-Z:  z \r\n", true, "omitted fields dropped, case ignored, others as sent"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "", true, "nothing left"),
+        ("HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: x-a\r\nDate: d\r\nContent-Length: 2\r\n\r\nok",
+         "X-A: 1\r\nConnection: x-a\r\nDate: d\r\nContent-Length: 2\r\n", false, "Connection: every line comes back"),
+    ]
+
+    @Test(arguments: omissions.indices)
+    func omittedFieldsAreLeftOutAsTheHeadIsParsed(_ index: Int) {
+        let row = Self.omissions[index]
+        var parser = ResponseParser(limits: HTTPLimits())
+        parser.omittedFields = FieldNames("connection", "keep-alive", "content-length", "date", "x-request-id")
+        let (event, _) = Array(row.head.utf8).withUnsafeBytes { parser.parse($0) }
+        guard case .response(let response, _) = event else {
+            Issue.record("\(row.why): no response: \(event)")
+            return
+        }
+        #expect(String(decoding: response.fieldLines, as: UTF8.self) == row.lines, "\(row.why)")
+        #expect(response.fieldsOmitted == row.omitted, "\(row.why)")
+        #expect(String(decoding: response.body, as: UTF8.self) == "ok", "\(row.why): framing still read")
+    }
+
+    @Test func aBareCRInAFieldLineIsAMalformedResponse() {
+        var parser = ResponseParser(limits: HTTPLimits())
+        let head = "HTTP/1.1 200 OK\r\nX-A: 1\rX-B: 2\r\nContent-Length: 0\r\n\r\n"
+        let (event, _) = Array(head.utf8).withUnsafeBytes { parser.parse($0) }
+        guard case .failure = event else {
+            Issue.record("a bare CR was accepted: \(event)")
+            return
+        }
+    }
+
     @Test func responsesBuiltFromFieldsRoundTrip() {
         let response = ClientResponse(status: 201, headers: ["Location": "/x", "X-B": "1"], body: [])
         #expect(response.headers.fields.map(\.name) == ["Location", "X-B"])

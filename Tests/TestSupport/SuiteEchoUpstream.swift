@@ -21,7 +21,7 @@ public final class SuiteEchoUpstream: Sendable {
     public enum Behaviour: Sendable {
         case echo, silent, dropsSecondRequest
         /// Like `echo`, but with no `Connection` field: the gateway's byte-level path for
-        /// response fields (`ReverseProxy.endToEndLines`) filters the other hop-by-hop fields.
+        /// response fields (`ReverseProxy.relayed`) filters the other hop-by-hop fields.
         case echoWithoutConnectionField
         /// Answers bytes that are not HTTP, then closes.
         case garbage
