@@ -52,9 +52,12 @@ final class ReverseProxy: Sendable {
         // whatever the client claims about forwarding is dropped (API.md).
         client.send(upstreamRequest, writingFields: { lines in
             Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { lines.appendField($0, $1) }
-            lines.appendField("X-Forwarded-For", request.peer)
-            lines.appendField("X-Forwarded-Proto", "http")
-            lines.appendField("X-Request-ID", requestID)
+            lines.append(contentsOf: Self.forwardedForPrefix)
+            lines.appendUTF8(request.peer)
+            lines.append(contentsOf: Self.forwardedProtoAndRequestIDPrefix)
+            lines.appendUTF8(requestID)
+            lines.append(0x0D)
+            lines.append(0x0A)
         }) { [self] result in
             switch result {
             case .success(let response):
@@ -66,6 +69,11 @@ final class ReverseProxy: Sendable {
             }
         }
     }
+
+    /// The fields we add, around the two values that vary: a few copies per request, not one per
+    /// name, separator and line end.
+    private static let forwardedForPrefix = Array("X-Forwarded-For: ".utf8)
+    private static let forwardedProtoAndRequestIDPrefix = Array("\r\nX-Forwarded-Proto: http\r\nX-Request-ID: ".utf8)
 
     /// Whether an `Idempotency-Key` survives the forwarding filter.
     static func forwardsIdempotencyKey(_ headers: HTTPHeaders) -> Bool {

@@ -84,12 +84,15 @@ public final class HTTPClient: Sendable {
     private let address: Mutex<(SocketAddress?, ContinuousClock.Instant)> = Mutex((nil, .now))
     /// The address when the host is numeric: it never changes, so no lock per request.
     private let numericAddress: SocketAddress?
+    /// What follows the target in every request: ` HTTP/1.1`, CRLF, and the `Host` line.
+    private let versionAndHost: [UInt8]
 
     /// A client whose connections live on `group`'s loops.
     public init(configuration: Configuration, group: EventLoopGroup) {
         self.configuration = configuration
         self.group = group
         numericAddress = SocketAddress(host: configuration.host, port: configuration.port)
+        versionAndHost = Array(" HTTP/1.1\r\nHost: \(configuration.host):\(configuration.port)\r\n".utf8)
         pools = group.loops.map { UpstreamPool(loop: $0, configuration: configuration) }
         for pool in pools { pool.loop.execute { pool.start() } }
     }
@@ -129,8 +132,7 @@ public final class HTTPClient: Sendable {
         let current = EventLoop.current
         let pool = pools.first { $0.loop === current } ?? pools.first { $0.loop === group.next() }!
         let loop = pool.loop
-        let bytes = RequestSerializer.serialize(request, host: configuration.host, port: configuration.port,
-                                                writingFields: writeFields)
+        let bytes = RequestSerializer.serialize(request, versionAndHost: versionAndHost, writingFields: writeFields)
         let job = UpstreamJob(bytes: bytes, isHead: request.method == "HEAD", omittedResponseFields: request.omittedResponseFields,
                               retryable: request.isRetryable,
                               deadline: (loop === current ? loop.now : .now) + configuration.timeout, completion: completion)
@@ -203,28 +205,23 @@ final class UpstreamJob: @unchecked Sendable {
 
 /// Writes a request head and body in one buffer.
 enum RequestSerializer {
-    private static let hostPrefix = Array(" HTTP/1.1\r\nHost: ".utf8)
-
-    static func serialize(_ request: ClientRequest, host: String, port: Int,
+    /// `versionAndHost` is what follows the target: ` HTTP/1.1`, CRLF, `Host: host:port`, CRLF
+    /// (the client's, made once).
+    static func serialize(_ request: ClientRequest, versionAndHost: [UInt8],
                           writingFields writeFields: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512 + request.fieldLines.count + request.body.count)
         out.appendUTF8(request.method)
         out.append(0x20)
         out.appendUTF8(request.target)
-        out.append(contentsOf: hostPrefix)
-        out.appendUTF8(host)
-        out.append(0x3A)
-        ResponseWriter.appendDecimal(port, to: &out)
-        out.append(0x0D)
-        out.append(0x0A)
+        out.append(contentsOf: versionAndHost)
         for (name, value) in request.headers where !ownFields.contains(name) {
             out.appendField(name, value)
         }
         out.append(contentsOf: request.fieldLines)
         writeFields(&out)
         if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
-            out.append(contentsOf: "Content-Length: ".utf8)
+            out.append(contentsOf: contentLengthPrefix)
             ResponseWriter.appendDecimal(request.body.count, to: &out)
             out.append(0x0D)
             out.append(0x0A)
@@ -234,6 +231,8 @@ enum RequestSerializer {
         out.append(contentsOf: request.body)
         return out
     }
+
+    private static let contentLengthPrefix = Array("Content-Length: ".utf8)
 
     /// Fields the client writes itself, or that belong to one connection.
     private static let ownFields = FieldNames("host", "content-length", "transfer-encoding", "connection")

@@ -13,24 +13,23 @@ enum ResponseWriter {
 
     private static let contentLengthPrefix = Array("Content-Length: ".utf8)
 
-    /// Appends a non-negative integer's decimal digits without building a String.
+    /// Appends a non-negative integer's decimal digits without building a String: written
+    /// backwards into a small buffer, then appended in one copy.
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         if value < 10 {
             out.append(UInt8(truncatingIfNeeded: value) + 0x30)
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = value
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: Int.max has 19 digits
         withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            var rest = value
             while rest > 0 {
-                buffer[count] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                start -= 1
+                buffer[start] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
                 rest /= 10
-                count += 1
             }
-            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 

@@ -25,7 +25,10 @@ public struct RequestObserver: Sendable {
         if response.headers.fields.isEmpty {
             // A relayed response's fields are all in `fieldLines` (which never hold an id): one more
             // line there, not a field array made for one field.
-            response.fieldLines.appendField("X-Request-ID", requestID)
+            response.fieldLines.append(contentsOf: Self.requestIDPrefix)
+            response.fieldLines.appendUTF8(requestID)
+            response.fieldLines.append(0x0D)
+            response.fieldLines.append(0x0A)
         } else {
             response.headers.set("X-Request-ID", requestID)
         }
@@ -59,6 +62,8 @@ public struct RequestObserver: Sendable {
         if let reason { metadata["reason"] = .string(reason) }
         logger.info(reason == nil ? "" : "rejected request", metadata: metadata)
     }
+
+    private static let requestIDPrefix = Array("X-Request-ID: ".utf8)
 
     private static func milliseconds(_ micros: Int64) -> String {
         let fraction = micros % 1000

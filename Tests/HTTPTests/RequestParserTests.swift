@@ -160,3 +160,42 @@ struct RequestParserTests {
         #expect(RequestHeadParser.parseDecimal(text) == nil)
     }
 }
+
+/// Field values are checked eight bytes at a time where they are plain, so a forbidden byte must
+/// be caught at every offset within a word, and allowed ones (tab, obs-text) pass at every offset.
+@Suite("RequestParser field values")
+struct FieldValueScanTests {
+    static func parse(value: [UInt8]) -> RequestParser.Event {
+        let head = Array("GET / HTTP/1.1\r\nHost: a\r\nX-Long: ".utf8) + value + Array("\r\nX-After: b\r\n\r\n".utf8)
+        var parser = RequestParser(limits: HTTPLimits())
+        return head.withUnsafeBytes { parser.parse($0, peer: "127.0.0.1") }.event
+    }
+
+    @Test(arguments: [0x00, 0x01, 0x08, 0x0A, 0x0B, 0x0D, 0x1F, 0x7F] as [UInt8])
+    func aForbiddenByteIsRefusedAtEveryOffset(_ forbidden: UInt8) {
+        for offset in 0..<40 {
+            var value = Array(repeating: UInt8(ascii: "v"), count: 40)
+            value[offset] = forbidden
+            guard case .failure(let error) = Self.parse(value: value) else {
+                Issue.record("byte \(forbidden) at offset \(offset) was accepted")
+                continue
+            }
+            #expect(error.problem.status == 400, "byte \(forbidden) at offset \(offset)")
+        }
+    }
+
+    @Test(arguments: [0x09, 0x20, 0x21, 0x7E, 0x80, 0xC3, 0xFF] as [UInt8])
+    func anAllowedByteIsKeptAtEveryOffset(_ allowed: UInt8) {
+        for offset in 1..<39 {  // not at either end, where a tab or space is trimmed as OWS
+            var value = Array(repeating: UInt8(ascii: "v"), count: 40)
+            value[offset] = allowed
+            guard case .request(let request) = Self.parse(value: value) else {
+                Issue.record("byte \(allowed) at offset \(offset) was refused")
+                continue
+            }
+            #expect(Array(request.headers["X-Long"]!.utf8) == Array(String(decoding: value, as: UTF8.self).utf8),
+                    "byte \(allowed) at offset \(offset)")
+            #expect(request.headers["X-After"] == "b")
+        }
+    }
+}

@@ -213,6 +213,26 @@ extension AuthStockFixtures {
         // The cached real token still expires on time.
         await #expect(throws: (any Error).self) { _ = try await service.verify(real, now: now.addingTimeInterval(700)) }
     }
+
+    /// The cache hashes only a token's last bytes: a token that shares them with a cached one
+    /// (same signature, another payload) must still be a different token, known to nobody.
+    @Test func aTokenSharingACachedTokensSignatureIsNotKnown() async throws {
+        let service = await TokenService(secret: F.secret)
+        let now = Date()
+        let real = try await service.issue(userID: 9, username: "Sybil", ttlSeconds: 600, now: now)
+        _ = try await service.verify(real, now: now)
+        func request(_ token: String) -> HTTPRequest {
+            HTTPRequest(method: "GET", target: "/auth/me", headers: ["Authorization": "Bearer " + token])
+        }
+        #expect(service.knownUser(request(real), now: now)?.id == 9)
+        let parts = real.split(separator: ".")
+        let otherPayload = JWTForge.segment(["sub": "1", "name": "Mallory", "iss": "auth",
+                                             "exp": Int(now.timeIntervalSince1970) + 600])
+        let spliced = parts[0] + "." + otherPayload + "." + parts[2]
+        #expect(service.knownUser(request(spliced), now: now) == nil)
+        #expect(service.knownUser(request("x" + real.dropFirst()), now: now) == nil)
+        await #expect(throws: (any Error).self) { _ = try await service.verify(spliced, now: now) }
+    }
 }
 
 /// `Authorization: Bearer <token>` as RFC 6750 writes it: the scheme in any case, one or more
@@ -238,6 +258,6 @@ struct BearerTokenTests {
         var headers = HTTPHeaders()
         if let value = row.value { headers.add("Authorization", value) }
         let request = HTTPRequest(method: "GET", target: "/auth/me", headers: headers)
-        #expect(TokenService.bearerToken(request) == row.token, "\(row.value?.prefix(20) ?? "none")")
+        #expect(TokenService.bearerToken(request).map(String.init) == row.token, "\(row.value?.prefix(20) ?? "none")")
     }
 }
