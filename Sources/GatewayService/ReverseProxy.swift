@@ -109,8 +109,9 @@ final class ReverseProxy: Sendable {
     }
 
     /// Hop-by-hop fields (RFC 9110 §7.6.1).
-    static let hopByHopFields = FieldNames("connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                           "transfer-encoding", "upgrade")
+    static let hopByHopNames = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+                                "upgrade"]
+    static let hopByHopFields = FieldNames(hopByHopNames)
     /// Forwarding claims a client may not make to us (we are the edge): no service behind us may
     /// take a client's word for its address, host or scheme.
     /// `Expect` too: our server already answered `100 Continue` and holds the whole body.
@@ -119,12 +120,11 @@ final class ReverseProxy: Sendable {
                                                 "x-forwarded-port", "x-real-ip", "forwarded", "x-request-id", "expect",
                                                 "host", "content-length")
     /// Fields of an upstream response that our server sets itself.
-    static let upstreamFramingFields = FieldNames("content-length", "date", "x-request-id")
+    static let upstreamFramingNames = ["content-length", "date", "x-request-id"]
+    static let upstreamFramingFields = FieldNames(upstreamFramingNames)
     static let upstreamHeadFields = FieldNames("date", "x-request-id")
     /// What the response parser leaves out for us: hop-by-hop plus ``upstreamFramingFields``.
-    static let omittedUpstreamFields = FieldNames("connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                                  "transfer-encoding", "upgrade", "content-length", "date",
-                                                  "x-request-id")
+    static let omittedUpstreamFields = FieldNames(hopByHopNames + upstreamFramingNames)
 
     /// Calls `body` with the fields of `source` except `Connection` and every field it names, the
     /// fixed hop-by-hop list and `extra`: one pass, no lower-cased copies or hashing per field.

@@ -11,6 +11,11 @@ public struct FieldNames: Sendable {
 
     /// The set of `names`, given in lower case.
     public init(_ names: String...) {
+        self.init(names)
+    }
+
+    /// The set of `names`, given in lower case.
+    public init(_ names: [String]) {
         var bytes: [UInt8] = []
         var entries: [(start: Int, count: Int)] = []
         for name in names {
