@@ -87,7 +87,7 @@ final class ReverseProxy: Sendable {
     /// Resumes the router's path with the response.
     struct Resume: RelayCompletion {
         let continuation: CheckedContinuation<HTTPResponse, Never>
-        func relay(_ response: HTTPResponse) { continuation.resume(returning: response) }
+        func relay(_ response: consuming HTTPResponse) { continuation.resume(returning: response) }
     }
 
     /// The upstream's response as ours: its field lines passed on as bytes, the hop-by-hop ones
@@ -155,7 +155,8 @@ final class ReverseProxy: Sendable {
 
 /// What receives a relayed response: the router's continuation, or the gateway's own path.
 protocol RelayCompletion: Sendable {
-    func relay(_ response: HTTPResponse)
+    /// Takes the response (no copy of it: the caller made it for this call).
+    func relay(_ response: consuming HTTPResponse)
 }
 
 /// `upstream_requests_total{upstream,status}` and `upstream_request_duration_seconds{upstream}`,

@@ -230,7 +230,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     private func queueRejection(_ problem: ProblemDetails) {
         let requestID = RequestID.next()
         var response = HTTPResponse.problem(problem)
-        response.headers.add("X-Request-ID", requestID)
+        response.requestID = requestID
         ResponseWriter.write(response, method: "GET", keepAlive: false, announceKeepAlive: false,
                              date: owner.dateLine, into: &output)
         input = []

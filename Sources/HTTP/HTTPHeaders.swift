@@ -54,6 +54,11 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields.removeAll(where: predicate)
     }
 
+    /// Room for `count` fields without growing: the parser's one allocation instead of a few.
+    public mutating func reserveCapacity(_ count: Int) {
+        fields.reserveCapacity(count)
+    }
+
     /// The number of fields.
     public var count: Int { fields.count }
 

@@ -29,14 +29,22 @@ public struct HTTPRequest: Sendable {
 
     /// The path part of the target, before any `?`.
     public var path: Substring {
-        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<mark] }
-        return target[...]
+        guard let mark = queryMark else { return target[...] }
+        return target[..<mark]
     }
 
     /// The query part of the target, after the first `?`, if any.
     public var query: Substring? {
-        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        return target[target.index(after: mark)...]
+        guard let mark = queryMark else { return nil }
+        return target[target.utf8.index(after: mark)...]
+    }
+
+    /// Where the first `?` is. Over the contiguous bytes: the UTF-8 view's generic search cost
+    /// a tenth of the gateway's request parsing (profiles).
+    private var queryMark: String.Index? {
+        var target = target
+        guard let offset = target.withUTF8({ $0.firstIndex(of: UInt8(ascii: "?")) }) else { return nil }
+        return target.utf8.index(target.utf8.startIndex, offsetBy: offset)
     }
 
     /// The raw (still percent-encoded) value of the first query parameter `name`.

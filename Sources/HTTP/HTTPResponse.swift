@@ -10,6 +10,11 @@ public struct HTTPResponse: Sendable {
     /// Field lines already serialized (`name: value` and CRLF each), written after ``headers``: a
     /// proxy's fields from upstream, passed on as bytes. Never framing fields (the server's).
     public var fieldLines: [UInt8] = []
+    /// The request's id, written as `X-Request-ID` in place of any such field in ``headers``
+    /// (API.md: every response carries one); empty for none. Its own property so that stamping it changes
+    /// neither ``headers`` nor ``fieldLines``: a relayed response's lines are shared with the
+    /// upstream's, and appending to them copied them (profiles).
+    public var requestID = ""
 
     /// Creates a response.
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {

@@ -5,36 +5,41 @@ import Glibc
 #endif
 
 /// Unique request ids without a syscall per request: a random per-process prefix and a counter.
+///
+/// At most 15 bytes for a process's first 2^30 requests (8 + 1 + 6): Swift keeps such a string
+/// inline, so an id costs no allocation and no reference counting as it travels with a request
+/// (the gateway's id, 22 bytes before, showed in its profiles).
 public enum RequestID {
-    /// 16 hex digits, random per process.
+    /// 8 hex digits, random per process.
     private static let prefix: [UInt8] = {
         var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt64
-        return (0..<16).map { hexDigits[Int((value >> (60 - 4 * UInt64($0))) & 0xF)] }
+        let value = generator.next() as UInt32
+        return (0..<8).map { digits[Int((value >> (28 - 4 * UInt32($0))) & 0xF)] }
     }()
     private static let counter = Atomic<UInt64>(0)
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    /// base32hex (RFC 4648 §7) in lower case; its first 16 are the hex digits.
+    private static let digits = Array("0123456789abcdefghijklmnopqrstuv".utf8)
 
-    /// A new id, e.g. `3f9c0a1b2c3d4e5f-1a`. Written into one buffer: this runs for every request
-    /// the gateway relays, where string interpolation and `String(_:radix:)` showed in profiles.
+    /// A new id, e.g. `3f9c0a1b-1a`: the prefix, a dash, the counter in base 32. Written into one
+    /// buffer: string interpolation and `String(_:radix:)` showed in profiles.
     public static func next() -> String {
         var value = counter.add(1, ordering: .relaxed).newValue
-        var digits = 0
+        var count = 0
         var probe = value
         repeat {
-            digits += 1
-            probe >>= 4
+            count += 1
+            probe >>= 5
         } while probe != 0
-        return String(unsafeUninitializedCapacity: 17 + digits) { buffer in
-            for index in 0..<16 { buffer[index] = prefix[index] }
-            buffer[16] = UInt8(ascii: "-")
-            var position = 16 + digits
+        return String(unsafeUninitializedCapacity: 9 + count) { buffer in
+            for index in 0..<8 { buffer[index] = prefix[index] }
+            buffer[8] = UInt8(ascii: "-")
+            var position = 8 + count
             repeat {
-                buffer[position] = hexDigits[Int(value & 0xF)]
-                value >>= 4
+                buffer[position] = digits[Int(value & 0x1F)]
+                value >>= 5
                 position -= 1
-            } while position > 16
-            return 17 + digits
+            } while position > 8
+            return 9 + count
         }
     }
 

@@ -131,10 +131,9 @@ struct ResponseParser {
         var chunked = false
         var close = versionMinor == 0
         var sawConnection = false
-        // No String per field: a proxy passes on the field lines it keeps as bytes (`fieldLines`),
-        // with room to add its own `X-Request-ID` line without copying them again.
+        // No String per field: a proxy passes on the field lines it keeps as bytes (`fieldLines`).
         var fieldLines: [UInt8] = []
-        fieldLines.reserveCapacity(bytes.count - fieldsStart + 64)
+        fieldLines.reserveCapacity(bytes.count - fieldsStart)
         while index + 1 < bytes.count, bytes[index] != 0x0D {
             let lineEnd = find(0x0D, from: index, to: bytes.count)
             guard lineEnd + 1 < bytes.count, bytes[lineEnd + 1] == 0x0A else { return nil }

@@ -34,7 +34,11 @@ enum ResponseWriter {
     }
 
     /// Fields the application may not set: the server decides framing and persistence.
-    static let framingFields = FieldNames("content-length", "connection", "transfer-encoding", "date", "keep-alive")
+    static let framingFields = FieldNames(framingNames)
+    private static let framingNames = ["content-length", "connection", "transfer-encoding", "date", "keep-alive"]
+    /// The same and `X-Request-ID`, for a response whose ``HTTPResponse/requestID`` is set.
+    private static let framingAndRequestIDFields = FieldNames(framingNames + ["x-request-id"])
+    private static let requestIDPrefix = Array("X-Request-ID: ".utf8)
 
     /// Appends the serialized response to `out`.
     static func write(_ response: HTTPResponse, method: String, keepAlive: Bool, announceKeepAlive: Bool,
@@ -48,8 +52,9 @@ enum ResponseWriter {
         // A HEAD answer's length is the GET's (RFC 9110 §9.3.2); a proxy passes it on as a field
         // because the body it got was empty.
         var headLength: Int? = nil
+        let ownFields = response.requestID.isEmpty ? framingFields : framingAndRequestIDFields
         for (name, value) in response.headers {
-            if framingFields.contains(name) {
+            if ownFields.contains(name) {
                 if method == "HEAD" && HTTPHeaders.equalsIgnoringCase(name, "content-length") {
                     headLength = RequestHeadParser.parseDecimal(value)
                 }
@@ -58,6 +63,12 @@ enum ResponseWriter {
             out.appendField(name, value)
         }
         out.append(contentsOf: response.fieldLines)
+        if !response.requestID.isEmpty {
+            out.append(contentsOf: requestIDPrefix)
+            out.appendUTF8(response.requestID)
+            out.append(0x0D)
+            out.append(0x0A)
+        }
         out.append(contentsOf: date)
         let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
         if !(response.status == 204 || (100..<200).contains(response.status)) {

@@ -19,20 +19,12 @@ public struct RequestObserver: Sendable {
         return RequestID.next()
     }
 
-    /// Echoes the id in `response`, counts the request and writes its one log line.
-    public func finish(method: String, peer: String, route: String, requestID: String, start: ContinuousClock.Instant,
-                       response: inout HTTPResponse) {
-        if response.headers.fields.isEmpty {
-            // A relayed response's fields are all in `fieldLines` (which never hold an id): one more
-            // line there, not a field array made for one field.
-            response.fieldLines.append(contentsOf: Self.requestIDPrefix)
-            response.fieldLines.appendUTF8(requestID)
-            response.fieldLines.append(0x0D)
-            response.fieldLines.append(0x0A)
-        } else {
-            response.headers.set("X-Request-ID", requestID)
-        }
-        record(method: method, peer: peer, route: route, requestID: requestID, status: response.status,
+    /// Echoes the id in `response`, counts the request (in `series` when the caller keeps one for
+    /// `route`) and writes its one log line.
+    public func finish(method: String, peer: String, route: String, series: ServiceMetrics.RouteSeries? = nil,
+                       requestID: String, start: ContinuousClock.Instant, response: inout HTTPResponse) {
+        response.requestID = requestID
+        record(method: method, peer: peer, route: route, series: series, requestID: requestID, status: response.status,
                duration: ContinuousClock.now - start)
     }
 
@@ -43,9 +35,13 @@ public struct RequestObserver: Sendable {
                status: rejection.status, duration: rejection.duration, reason: rejection.reason)
     }
 
-    private func record(method: String, peer: String, route: String, requestID: String, status: Int, duration: Duration,
-                        reason: String? = nil) {
-        ServiceMetrics.recordRequest(method: method, route: route, status: status, duration: duration)
+    private func record(method: String, peer: String, route: String, series: ServiceMetrics.RouteSeries? = nil,
+                        requestID: String, status: Int, duration: Duration, reason: String? = nil) {
+        if let series {
+            series.record(method: method, status: status, duration: duration)
+        } else {
+            ServiceMetrics.recordRequest(method: method, route: route, status: status, duration: duration)
+        }
         guard logger.logLevel <= .info else { return }
         let (seconds, attoseconds) = duration.components
         let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
@@ -62,8 +58,6 @@ public struct RequestObserver: Sendable {
         if let reason { metadata["reason"] = .string(reason) }
         logger.info(reason == nil ? "" : "rejected request", metadata: metadata)
     }
-
-    private static let requestIDPrefix = Array("X-Request-ID: ".utf8)
 
     private static func milliseconds(_ micros: Int64) -> String {
         let fraction = micros % 1000

@@ -199,3 +199,30 @@ struct FieldValueScanTests {
         }
     }
 }
+
+/// Field names are RFC 9110 tokens; the parser checks them against bit masks, so every byte value
+/// is tried against the grammar's own list.
+struct FieldNameByteTests {
+    static let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+
+    @Test func everyByteIsATokenByteExactlyWhenTheGrammarSaysSo() {
+        for value in 0...255 {
+            let byte = UInt8(value)
+            let head = Array("GET / HTTP/1.1\r\nHost: a\r\nX-".utf8) + [byte] + Array("y: 1\r\n\r\n".utf8)
+            var parser = RequestParser(limits: HTTPLimits())
+            let event = head.withUnsafeBytes { parser.parse($0, peer: "127.0.0.1") }.event
+            if byte == UInt8(ascii: ":") {  // ends the name "X-": the value is then "y: 1"
+                guard case .request(let request) = event else { Issue.record("colon refused"); continue }
+                #expect(request.headers["X-"] == "y: 1")
+            } else if Self.tchar.contains(byte) {
+                guard case .request(let request) = event else {
+                    Issue.record("token byte \(byte) refused in a field name")
+                    continue
+                }
+                #expect(request.headers.fields.last?.value == "1", "byte \(byte)")
+            } else if case .request = event {
+                Issue.record("non-token byte \(byte) accepted in a field name")
+            }
+        }
+    }
+}
