@@ -51,7 +51,14 @@ final class ReverseProxy: Sendable {
         // The fields are written straight into the upstream request's bytes. We are the edge:
         // whatever the client claims about forwarding is dropped (API.md).
         client.send(upstreamRequest, writingFields: { lines in
-            Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { lines.appendField($0, $1) }
+            Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { name, value in
+                lines.append(contentsOf: name)
+                lines.append(0x3A)
+                lines.append(0x20)
+                lines.append(contentsOf: value)
+                lines.append(0x0D)
+                lines.append(0x0A)
+            }
             lines.append(contentsOf: Self.forwardedForPrefix)
             lines.appendUTF8(request.peer)
             lines.append(contentsOf: Self.forwardedProtoAndRequestIDPrefix)
@@ -79,7 +86,7 @@ final class ReverseProxy: Sendable {
     static func forwardsIdempotencyKey(_ headers: HTTPHeaders) -> Bool {
         var found = false
         forEachEndToEnd(headers, alsoRemoving: clientRequestFields) { name, _ in
-            if !found && HTTPHeaders.equalsIgnoringCase(name, "idempotency-key") { found = true }
+            if !found && HTTPHeaders.nameEquals(name, "idempotency-key") { found = true }
         }
         return found
     }
@@ -103,7 +110,7 @@ final class ReverseProxy: Sendable {
         var headers = HTTPHeaders()
         // HEAD keeps the upstream's Content-Length: it is the GET's length, not the empty body's.
         forEachEndToEnd(response.headers, alsoRemoving: isHead ? upstreamHeadFields : upstreamFramingFields) {
-            headers.add($0, $1)
+            headers.add(String(decoding: $0, as: UTF8.self), String(decoding: $1, as: UTF8.self))
         }
         return HTTPResponse(status: response.status, headers: headers, body: response.body)
     }
@@ -126,19 +133,18 @@ final class ReverseProxy: Sendable {
     /// What the response parser leaves out for us: hop-by-hop plus ``upstreamFramingFields``.
     static let omittedUpstreamFields = FieldNames(hopByHopNames + upstreamFramingNames)
 
-    /// Calls `body` with the fields of `source` except `Connection` and every field it names, the
-    /// fixed hop-by-hop list and `extra`: one pass, no lower-cased copies or hashing per field.
-    static func forEachEndToEnd(_ source: HTTPHeaders, alsoRemoving extra: FieldNames, _ body: (String, String) -> Void) {
-        var named: [Substring] = []
-        for field in source where HTTPHeaders.equalsIgnoringCase(field.name, "connection") {
-            for token in field.value.split(separator: ",") where !token.trimmingSpaces.isEmpty {
-                named.append(token.trimmingSpaces)
-            }
+    /// Calls `body` with the fields of `source` (name and value bytes) except `Connection` and
+    /// every field it names, the fixed hop-by-hop list and `extra`: no strings, no lower-cased
+    /// copies or hashing per field.
+    static func forEachEndToEnd(_ source: HTTPHeaders, alsoRemoving extra: FieldNames,
+                                _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+        let named = source.values("Connection").flatMap { value in
+            value.split(separator: ",").map(\.trimmingSpaces).filter { !$0.isEmpty }.map { $0.lowercased() }
         }
-        for field in source {
-            if hopByHopFields.contains(field.name) || extra.contains(field.name) { continue }
-            if !named.isEmpty && named.contains(where: { HTTPHeaders.equalsIgnoringCase($0, field.name) }) { continue }
-            body(field.name, field.value)
+        source.forEachField { name, value in
+            if hopByHopFields.contains(name) || extra.contains(name) { return }
+            if !named.isEmpty && named.contains(where: { HTTPHeaders.nameEquals(name, $0) }) { return }
+            body(name, value)
         }
     }
 

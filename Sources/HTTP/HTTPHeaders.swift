@@ -2,74 +2,157 @@
 ///
 /// A plain array beats a dictionary here: requests carry a handful of fields, and order and
 /// repetition must survive for framing checks and proxying.
+///
+/// Fields parsed off the wire stay bytes (``Wire``) until someone asks for a `String`: the
+/// gateway forwards most fields untouched, and making a `String` of each (an allocation for a
+/// long `Authorization`) was a tenth of its work per request. The first change to such a list
+/// turns it into strings.
 public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
-    /// The fields, in the order received or added.
-    public private(set) var fields: [(name: String, value: String)] = []
+    /// The field section's bytes, and where each field's name and (trimmed) value lie in them.
+    struct Wire: Sendable {
+        var bytes: [UInt8]
+        var entries: [(nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32)]
+    }
+
+    private var wire: Wire?
+    /// The fields as strings, when not ``wire``.
+    private var strings: [(name: String, value: String)] = []
 
     /// An empty header list.
     public init() {}
 
     /// Fields from literal pairs, in order.
     public init(dictionaryLiteral elements: (String, String)...) {
-        fields = elements.map { (name: $0.0, value: $0.1) }
+        strings = elements.map { (name: $0.0, value: $0.1) }
     }
 
     /// Fields from pairs, in order.
     public init(_ pairs: [(name: String, value: String)]) {
-        fields = pairs
+        strings = pairs
+    }
+
+    /// Fields as the parser found them in `wire.bytes`.
+    init(wire: Wire) {
+        self.wire = wire
+    }
+
+    /// The fields, in the order received or added.
+    public var fields: [(name: String, value: String)] {
+        guard let wire else { return strings }
+        return wire.entries.map { entry in
+            (name: Self.string(wire.bytes, entry.nameStart, entry.nameEnd),
+             value: Self.string(wire.bytes, entry.valueStart, entry.valueEnd))
+        }
     }
 
     /// The first value of `name`, if any.
     public subscript(name: String) -> String? {
-        for field in fields where Self.equalsIgnoringCase(field.name, name) { return field.value }
+        if let wire {
+            guard let index = wire.firstIndex(of: name) else { return nil }
+            let entry = wire.entries[index]
+            return Self.string(wire.bytes, entry.valueStart, entry.valueEnd)
+        }
+        for field in strings where Self.equalsIgnoringCase(field.name, name) { return field.value }
         return nil
+    }
+
+    /// The bytes of the first value of `name`, if any; a slice sharing the parsed head's storage
+    /// (no copy) for fields off the wire.
+    public func valueBytes(_ name: String) -> ArraySlice<UInt8>? {
+        if let wire {
+            guard let index = wire.firstIndex(of: name) else { return nil }
+            let entry = wire.entries[index]
+            return wire.bytes[Int(entry.valueStart)..<Int(entry.valueEnd)]
+        }
+        return self[name].map { Array($0.utf8)[...] }
+    }
+
+    /// Calls `body` with each field's name and value as bytes, in order, without making strings.
+    public func forEachField(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
+        if let wire {
+            wire.bytes.withUnsafeBytes { raw in
+                for entry in wire.entries {
+                    body(UnsafeRawBufferPointer(rebasing: raw[Int(entry.nameStart)..<Int(entry.nameEnd)]),
+                         UnsafeRawBufferPointer(rebasing: raw[Int(entry.valueStart)..<Int(entry.valueEnd)]))
+                }
+            }
+            return
+        }
+        for (name, value) in strings {
+            var name = name
+            var value = value
+            name.withUTF8 { name in value.withUTF8 { body(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer($0)) } }
+        }
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        fields.filter { Self.equalsIgnoringCase($0.name, name) }.map(\.value)
+        guard let wire else { return strings.filter { Self.equalsIgnoringCase($0.name, name) }.map(\.value) }
+        var found: [String] = []
+        var name = name
+        name.withUTF8 { wanted in
+            wire.bytes.withUnsafeBytes { raw in
+                for entry in wire.entries where Int(entry.nameEnd - entry.nameStart) == wanted.count
+                    && Self.bytesEqualIgnoringCase(UnsafeRawBufferPointer(rebasing: raw[Int(entry.nameStart)..<Int(entry.nameEnd)]),
+                                                   UnsafeRawBufferPointer(wanted)) {
+                    found.append(Self.string(wire.bytes, entry.valueStart, entry.valueEnd))
+                }
+            }
+        }
+        return found
     }
 
     /// Whether any field named `name` exists.
-    public func contains(_ name: String) -> Bool { self[name] != nil }
+    public func contains(_ name: String) -> Bool {
+        if let wire { return wire.firstIndex(of: name) != nil }
+        return self[name] != nil
+    }
 
     /// Appends a field (keeps existing ones with the same name).
     public mutating func add(_ name: String, _ value: String) {
-        fields.append((name: name, value: value))
+        makeStrings()
+        strings.append((name: name, value: value))
     }
 
     /// Replaces every field named `name` with one field.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)
-        fields.append((name: name, value: value))
+        strings.append((name: name, value: value))
     }
 
     /// Removes every field named `name`.
     public mutating func remove(_ name: String) {
-        fields.removeAll { Self.equalsIgnoringCase($0.name, name) }
+        makeStrings()
+        strings.removeAll { Self.equalsIgnoringCase($0.name, name) }
     }
 
     /// Removes the fields for which `predicate` is true.
     public mutating func removeAll(where predicate: ((name: String, value: String)) -> Bool) {
-        fields.removeAll(where: predicate)
-    }
-
-    /// Room for `count` fields without growing: the parser's one allocation instead of a few.
-    public mutating func reserveCapacity(_ count: Int) {
-        fields.reserveCapacity(count)
+        makeStrings()
+        strings.removeAll(where: predicate)
     }
 
     /// The number of fields.
-    public var count: Int { fields.count }
+    public var count: Int { wire?.entries.count ?? strings.count }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }
 
+    private mutating func makeStrings() {
+        guard wire != nil else { return }
+        strings = fields
+        wire = nil
+    }
+
+    private static func string(_ bytes: [UInt8], _ start: UInt32, _ end: UInt32) -> String {
+        bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[Int(start)..<Int(end)]), as: UTF8.self) }
+    }
+
     /// Whether a comma-separated field (e.g. `Connection`) lists `token`, case-insensitively.
     public func hasToken(_ token: String, in name: String) -> Bool {
-        for field in fields where Self.equalsIgnoringCase(field.name, name) {
-            for part in field.value.split(separator: ",") {
+        for value in values(name) {
+            for part in value.split(separator: ",") {
                 if Self.equalsIgnoringCase(part.trimmingSpaces, token) { return true }
             }
         }
@@ -128,6 +211,22 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
                 if x != y && (x | 0x20) != (y | 0x20) { return false }
                 if x != y && !((x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A) { return false }
             default: return false
+            }
+        }
+    }
+}
+
+extension HTTPHeaders.Wire {
+    /// The first entry whose name is `name`, ignoring case.
+    func firstIndex(of name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBytes { raw in
+                entries.firstIndex { entry in
+                    Int(entry.nameEnd - entry.nameStart) == wanted.count
+                        && HTTPHeaders.bytesEqualIgnoringCase(UnsafeRawBufferPointer(rebasing: raw[Int(entry.nameStart)..<Int(entry.nameEnd)]),
+                                                              UnsafeRawBufferPointer(wanted))
+                }
             }
         }
     }

@@ -101,9 +101,11 @@ enum RequestHeadParser {
             return .failure(.badRequest("request-target must be in origin form"))
         }
 
-        var headers = HTTPHeaders()
+        // The fields stay bytes (HTTPHeaders.Wire): offsets into the field section, copied once below.
+        let fieldsStart = index
+        var entries: [(nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32)] = []
         // Most requests carry a handful of fields: one allocation, where growing was two or three.
-        headers.reserveCapacity(min(8, limits.headerFieldsMax))
+        entries.reserveCapacity(min(8, limits.headerFieldsMax))
         while true {
             if bytes[index] == cr { break }  // the empty line: scan() guaranteed CRLF here
             if bytes[index] == space || bytes[index] == tab {
@@ -128,11 +130,14 @@ enum RequestHeadParser {
             guard bytes[valueEnd + 1] == lf else { return .failure(.badRequest("CR without LF")) }
             let nextLine = valueEnd + 2
             while valueEnd > valueStart, bytes[valueEnd - 1] == space || bytes[valueEnd - 1] == tab { valueEnd -= 1 }
-            if headers.count == limits.headerFieldsMax { return .failure(.headersTooLarge) }
-            headers.add(string(bytes, index, nameEnd), string(bytes, valueStart, valueEnd))
+            if entries.count == limits.headerFieldsMax { return .failure(.headersTooLarge) }
+            entries.append((UInt32(index - fieldsStart), UInt32(nameEnd - fieldsStart),
+                            UInt32(valueStart - fieldsStart), UInt32(valueEnd - fieldsStart)))
             index = nextLine
         }
-        return framing(method: method, target: target, versionMinor: versionMinor, headers: headers, limits: limits)
+        let section = UnsafeRawBufferPointer(rebasing: bytes[fieldsStart..<index])
+        return framing(method: method, target: target, versionMinor: versionMinor, section: section, entries: entries,
+                       limits: limits)
     }
 
     /// Skips, eight at a time, bytes that are certainly field-value bytes (0x20-0x7E, 0x80-0xFF):
@@ -159,7 +164,11 @@ enum RequestHeadParser {
     }
 
     /// Decides body framing and connection semantics from the fields (RFC 9112 §6, §9).
-    private static func framing(method: String, target: String, versionMinor: Int, headers: HTTPHeaders,
+    /// The fields are `entries` of `section` (the head's field lines, still in the read buffer):
+    /// names are compared as bytes, and only the rare `Transfer-Encoding` and `Connection`
+    /// values become strings.
+    private static func framing(method: String, target: String, versionMinor: Int, section: UnsafeRawBufferPointer,
+                                entries: [(nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32)],
                                 limits: HTTPLimits) -> Outcome {
         var hostCount = 0
         var contentLength: Int? = nil
@@ -168,27 +177,35 @@ enum RequestHeadParser {
         var close = false
         var keepAlive = false
         var expectsContinue = false
-        for (name, value) in headers {
-            if HTTPHeaders.equalsIgnoringCase(name, "host") {
+        for entry in entries {
+            let name = UnsafeRawBufferPointer(rebasing: section[Int(entry.nameStart)..<Int(entry.nameEnd)])
+            let valueBytes = UnsafeRawBufferPointer(rebasing: section[Int(entry.valueStart)..<Int(entry.valueEnd)])
+            // Most names are none of these: their length alone says so.
+            switch name.count {
+            case 4, 6, 10, 14, 17: break
+            default: continue
+            }
+            var value: String { String(decoding: valueBytes, as: UTF8.self) }
+            if HTTPHeaders.nameEquals(name, "host") {
                 hostCount += 1
-            } else if HTTPHeaders.equalsIgnoringCase(name, "content-length") {
+            } else if HTTPHeaders.nameEquals(name, "content-length") {
                 // RFC 9112 §6.3: 1*DIGIT only; differing repeats are smuggling. Digit by digit:
                 // Int("+5") would accept a sign (PITFALLS.md).
-                guard let length = parseDecimal(value) else { return .failure(.badRequest("malformed Content-Length")) }
+                guard let length = parseDecimal(valueBytes) else { return .failure(.badRequest("malformed Content-Length")) }
                 if let previous = contentLength, previous != length {
                     return .failure(.badRequest("conflicting Content-Length values"))
                 }
                 contentLength = length
-            } else if HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") {
+            } else if HTTPHeaders.nameEquals(name, "transfer-encoding") {
                 sawTransferEncoding = true
                 transferCodings += value.split(separator: ",", omittingEmptySubsequences: false).map(\.trimmingSpaces)
-            } else if HTTPHeaders.equalsIgnoringCase(name, "connection") {
+            } else if HTTPHeaders.nameEquals(name, "connection") {
                 for token in value.split(separator: ",") {
                     if HTTPHeaders.equalsIgnoringCase(token.trimmingSpaces, "close") { close = true }
                     if HTTPHeaders.equalsIgnoringCase(token.trimmingSpaces, "keep-alive") { keepAlive = true }
                 }
-            } else if HTTPHeaders.equalsIgnoringCase(name, "expect") {
-                expectsContinue = HTTPHeaders.equalsIgnoringCase(value, "100-continue")
+            } else if HTTPHeaders.nameEquals(name, "expect") {
+                expectsContinue = HTTPHeaders.nameEquals(valueBytes, "100-continue")
             }
         }
         // RFC 9112 §3.2: exactly one Host in 1.1; never more than one.
@@ -210,6 +227,7 @@ enum RequestHeadParser {
             framing = .length(length)
         }
         let persistent = versionMinor == 1 ? !close : (keepAlive && !close)
+        let headers = HTTPHeaders(wire: HTTPHeaders.Wire(bytes: Array(section), entries: entries))
         // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request (a 1.0
         // client cannot parse an interim response).
         return .success(RequestHead(method: method, target: target, versionMinor: versionMinor, headers: headers,

@@ -24,34 +24,24 @@ public final class TokenService: Sendable {
         let notBefore: Date?
     }
 
-    /// A verified token as the cache's key, sharing the request's storage (no copy per lookup).
-    /// It hashes only the token's last 8 bytes, which lie in the signature (HMAC output in
-    /// base64url, so evenly spread), as one word: hashing all of a 200-byte token was a tenth of
-    /// the gateway's work per `/auth/me`. Only verified tokens are stored, so nobody can pick keys
-    /// that collide; equality still compares whole tokens.
-    /// The token is the bytes `bounds` of `text`: a whole token when stored, the token inside an
-    /// `Authorization` value when looked up (no slicing of strings per request).
+    /// A verified token as the cache's key: its bytes, a slice of the request's parsed head when
+    /// looked up (no copy per lookup). It hashes only the token's last 8 bytes, which lie in the
+    /// signature (HMAC output in base64url, so evenly spread), as one word: hashing all of a
+    /// 200-byte token was a tenth of the gateway's work per `/auth/me`. Only verified tokens are
+    /// stored, so nobody can pick keys that collide; equality still compares whole tokens.
     private struct TokenKey: Hashable, Sendable {
-        let text: String
-        let bounds: Range<Int>
+        let bytes: ArraySlice<UInt8>
 
         init(_ token: String) {
-            text = token
-            bounds = 0..<token.utf8.count
+            bytes = Array(token.utf8)[...]
         }
 
-        init(_ text: String, bounds: Range<Int>) {
-            self.text = text
-            self.bounds = bounds
-        }
-
-        func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-            var text = text
-            return text.withUTF8 { body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[bounds])) }
+        init(bytes: ArraySlice<UInt8>) {
+            self.bytes = bytes
         }
 
         func hash(into hasher: inout Hasher) {
-            withBytes { bytes in
+            bytes.withUnsafeBytes { bytes in
                 if bytes.count >= 8 {
                     hasher.combine(bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
                 } else {
@@ -61,8 +51,8 @@ public final class TokenService: Sendable {
         }
 
         static func == (left: TokenKey, right: TokenKey) -> Bool {
-            left.bounds.count == right.bounds.count && left.withBytes { a in
-                right.withBytes { b in a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+            left.bytes.count == right.bytes.count && left.bytes.withUnsafeBytes { a in
+                right.bytes.withUnsafeBytes { b in a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
             }
         }
     }
@@ -110,6 +100,7 @@ public final class TokenService: Sendable {
 
     /// The user of a request's `Authorization: Bearer` token; 401 when missing or invalid.
     public func authenticate(_ request: HTTPRequest) async throws -> AuthenticatedUser {
+        if let user = knownUser(request) { return user }
         guard let token = Self.bearerToken(request) else {
             throw HTTPError.unauthorized("A Bearer token is required.")
         }
@@ -119,8 +110,11 @@ public final class TokenService: Sendable {
     /// The user of a request whose token was verified before and is still within its times,
     /// without awaiting anything; `nil` means "not known", and ``authenticate(_:)`` decides.
     public func knownUser(_ request: HTTPRequest, now: Date = Date()) -> AuthenticatedUser? {
-        guard let value = request.headers["Authorization"], let bounds = Self.tokenBounds(value),
-              let hit = verified.withLock({ $0[TokenKey(value, bounds: bounds)] }),
+        guard let value = request.headers.valueBytes("Authorization"),
+              let bounds = value.withUnsafeBytes({ Self.tokenBounds($0) }),
+              let hit = verified.withLock({
+                  $0[TokenKey(bytes: value[(value.startIndex + bounds.lowerBound)..<(value.startIndex + bounds.upperBound)])]
+              }),
               (try? Self.checkTimes(expires: hit.expires, notBefore: hit.notBefore, now: now)) != nil
         else { return nil }
         return hit.user
@@ -129,7 +123,9 @@ public final class TokenService: Sendable {
     /// The token of an `Authorization: Bearer <token>` field (scheme case-insensitive, RFC 6750),
     /// as a slice of the field's value (no copy).
     public static func bearerToken(_ request: HTTPRequest) -> Substring? {
-        guard let value = request.headers["Authorization"], let bounds = tokenBounds(value) else { return nil }
+        guard var value = request.headers["Authorization"],
+              let bounds = value.withUTF8({ tokenBounds(UnsafeRawBufferPointer($0)) })
+        else { return nil }
         // Both offsets sit next to ASCII bytes (a space, a tab, or the ends), so they are
         // character boundaries.
         let utf8 = value.utf8
@@ -139,19 +135,16 @@ public final class TokenService: Sendable {
 
     /// Where the token lies in an `Authorization` value, as byte offsets: ``knownUser(_:now:)``
     /// looks the cache up with them for every request the gateway relays to trade and `/auth/me`.
-    private static func tokenBounds(_ value: String) -> Range<Int>? {
-        var value = value
-        return value.withUTF8 { bytes -> Range<Int>? in
-            guard let space = bytes.firstIndex(of: UInt8(ascii: " ")),
-                  HTTPHeaders.nameEquals(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<space])), "bearer")
-            else { return nil }
-            var start = space + 1
-            var end = bytes.count
-            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-            guard start < end, end - start <= 4096 else { return nil }
-            return start..<end
-        }
+    private static func tokenBounds(_ bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")),
+              HTTPHeaders.nameEquals(UnsafeRawBufferPointer(rebasing: bytes[..<space]), "bearer")
+        else { return nil }
+        var start = space + 1
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        guard start < end, end - start <= 4096 else { return nil }
+        return start..<end
     }
 
     private static func checkTimes(expires: Date, notBefore: Date?, now: Date) throws {
