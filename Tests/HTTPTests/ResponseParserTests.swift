@@ -142,3 +142,23 @@ struct ResponseFieldLinesTests {
         #expect(equal == row.equal, "\(row.wire) vs \(row.expected)")
     }
 }
+
+/// A set of field names matched ignoring case, by length first.
+struct FieldNamesTests {
+    @Test func membersMatchInAnyCaseAndOthersOfTheSameLengthDoNot() {
+        let names = ["te", "date", "upgrade", "trailer", "connection", "keep-alive", "x-request-id", "content-length",
+                     "transfer-encoding", "proxy-connection"]
+        let set = FieldNames(names.shuffled())
+        for name in names {
+            #expect(set.contains(name) && set.contains(name.uppercased()), "\(name)")
+            #expect(Array(name.utf8).withUnsafeBytes { set.contains($0) }, "\(name) as bytes")
+            // One letter changed: same length, not a member.
+            let other = String(name.dropLast()) + (name.last == "x" ? "y" : "x")
+            #expect(!set.contains(other), "\(other)")
+        }
+        for outsider in ["", "t", "host", "content-type", "x-forwarded-for", String(repeating: "a", count: 70)] {
+            #expect(!set.contains(outsider), "\(outsider)")
+        }
+        #expect(!FieldNames([String]()).contains("date"))
+    }
+}
