@@ -51,14 +51,7 @@ final class ReverseProxy: Sendable {
         // The fields are written straight into the upstream request's bytes. We are the edge:
         // whatever the client claims about forwarding is dropped (API.md).
         client.send(upstreamRequest, writingFields: { lines in
-            Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { name, value in
-                lines.append(contentsOf: name)
-                lines.append(0x3A)
-                lines.append(0x20)
-                lines.append(contentsOf: value)
-                lines.append(0x0D)
-                lines.append(0x0A)
-            }
+            Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { lines.appendField($0, $1) }
             lines.append(contentsOf: Self.forwardedForPrefix)
             lines.appendUTF8(request.peer)
             lines.append(contentsOf: Self.forwardedProtoAndRequestIDPrefix)

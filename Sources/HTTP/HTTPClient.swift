@@ -215,7 +215,8 @@ enum RequestSerializer {
         out.append(0x20)
         out.appendUTF8(request.target)
         out.append(contentsOf: versionAndHost)
-        for (name, value) in request.headers where !ownFields.contains(name) {
+        request.headers.forEachField { name, value in
+            if ownFields.contains(name) { return }
             out.appendField(name, value)
         }
         out.append(contentsOf: request.fieldLines)

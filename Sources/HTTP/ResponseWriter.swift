@@ -53,12 +53,12 @@ enum ResponseWriter {
         // because the body it got was empty.
         var headLength: Int? = nil
         let ownFields = response.requestID.isEmpty ? framingFields : framingAndRequestIDFields
-        for (name, value) in response.headers {
+        response.headers.forEachField { name, value in
             if ownFields.contains(name) {
-                if method == "HEAD" && HTTPHeaders.equalsIgnoringCase(name, "content-length") {
+                if method == "HEAD" && HTTPHeaders.nameEquals(name, "content-length") {
                     headLength = RequestHeadParser.parseDecimal(value)
                 }
-                continue
+                return
             }
             out.appendField(name, value)
         }
@@ -105,6 +105,17 @@ extension Array where Element == UInt8 {
         append(0x3A)
         append(0x20)
         appendUTF8(value)
+        append(0x0D)
+        append(0x0A)
+    }
+
+    /// The same from bytes (a field as parsed, ``HTTPHeaders/forEachField(_:)``).
+    @inline(__always)
+    public mutating func appendField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        append(contentsOf: name)
+        append(0x3A)
+        append(0x20)
+        append(contentsOf: value)
         append(0x0D)
         append(0x0A)
     }
