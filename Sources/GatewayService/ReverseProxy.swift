@@ -132,7 +132,11 @@ final class ReverseProxy: Sendable {
     static func forEachEndToEnd(_ source: HTTPHeaders, alsoRemoving extra: FieldNames,
                                 _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
         let named = source.values("Connection").flatMap { value in
-            value.split(separator: ",").map(\.trimmingSpaces).filter { !$0.isEmpty }.map { $0.lowercased() }
+            // ASCII lower case only, as field names compare (`lowercased()` would fold the Kelvin
+            // sign into `k` and drop a field the client did not name).
+            value.split(separator: ",").map(\.trimmingSpaces).filter { !$0.isEmpty }.map { token in
+                String(decoding: token.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+            }
         }
         source.forEachField { name, value in
             if hopByHopFields.contains(name) || extra.contains(name) { return }

@@ -10,17 +10,18 @@ import Glibc
 /// inline, so an id costs no allocation and no reference counting as it travels with a request
 /// (the gateway's id, 22 bytes before, showed in its profiles).
 public enum RequestID {
-    /// 8 hex digits, random per process.
+    /// 8 base-32 digits (40 random bits) per process: two processes share a prefix, and so
+    /// repeat each other's ids, with odds of one in a trillion.
     private static let prefix: [UInt8] = {
         var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt32
-        return (0..<8).map { digits[Int((value >> (28 - 4 * UInt32($0))) & 0xF)] }
+        let value = generator.next() as UInt64
+        return (0..<8).map { digits[Int((value >> (5 * UInt64($0))) & 0x1F)] }
     }()
     private static let counter = Atomic<UInt64>(0)
-    /// base32hex (RFC 4648 §7) in lower case; its first 16 are the hex digits.
+    /// base32hex (RFC 4648 §7) in lower case.
     private static let digits = Array("0123456789abcdefghijklmnopqrstuv".utf8)
 
-    /// A new id, e.g. `3f9c0a1b-1a`: the prefix, a dash, the counter in base 32. Written into one
+    /// A new id, e.g. `3f9cuq1b-1a`: the prefix, a dash, the counter in base 32. Written into one
     /// buffer: string interpolation and `String(_:radix:)` showed in profiles.
     public static func next() -> String {
         var value = counter.add(1, ordering: .relaxed).newValue

@@ -239,8 +239,15 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Whole milliseconds to `instant`, plus one (the wait may end late, never early). Every
+    /// iteration asks: one 64-bit division when the wait is under 9 s (always, for a tick), where
+    /// `components` divides 128-bit attoseconds (seen in profiles at one connection).
     private func milliseconds(until instant: ContinuousClock.Instant) -> Int {
-        let (seconds, attoseconds) = (instant - now).components
+        let wait = instant - now
+        if let attoseconds = Int64(exactly: wait.attoseconds) {
+            return Int(attoseconds / 1_000_000_000_000_000) + 1
+        }
+        let (seconds, attoseconds) = wait.components
         return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
     }
 

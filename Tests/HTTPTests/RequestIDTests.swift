@@ -7,7 +7,7 @@ struct RequestIDTests {
     func shape() throws {
         let ids = (0..<300).map { _ in RequestID.next() }
         let prefix = try #require(ids.first?.split(separator: "-").first)
-        #expect(prefix.count == 8 && prefix.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        #expect(prefix.count == 8 && prefix.allSatisfy { "0123456789abcdefghijklmnopqrstuv".contains($0) })
         let counters = try ids.map { id in
             let parts = id.split(separator: "-")
             #expect(parts.count == 2 && parts[0] == prefix, "\(id)")
