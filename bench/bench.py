@@ -156,7 +156,14 @@ def measure_pair(ours, ours_url, ref, ref_url, conns, **kw):
             else:
                 merged[key] = " ".join(v for v in values if v)
         return merged
-    return median([a for a, _ in runs]), median([b for _, b in runs])
+    ours_median = median([a for a, _ in runs])
+    # The spread of the paired rounds' ratios says how far the medians can be trusted: on these
+    # machines one binary's throughput moves by several percent from run to run.
+    rps = sorted(a["rps"] / b["rps"] for a, b in runs if b["rps"])
+    cpu = sorted(a["cpu_us"] / b["cpu_us"] for a, b in runs if b["cpu_us"])
+    if rps and cpu:
+        ours_median["spread"] = f"{rps[0]:.2f}–{rps[-1]:.2f}, {cpu[0]:.2f}–{cpu[-1]:.2f}"
+    return ours_median, median([b for _, b in runs])
 
 
 def row(label, ours, ref):
@@ -166,12 +173,13 @@ def row(label, ours, ref):
           f"| {ours['p50']:.3f} / {ours['p99']:.3f} | {ref['p50']:.3f} / {ref['p99']:.3f} | {ratio(ours['p99'], ref['p99']):.2f} "
           f"| {ours['cpu_us']:.1f} | {ref['cpu_us']:.1f} | {ratio(ours['cpu_us'], ref['cpu_us']):.2f} "
           f"| {ours['user_us']:.1f} / {ref['user_us']:.1f} "
-          f"| {ours['non2xx']}{' ' + ours['sockerr'] if ours['sockerr'] else ''} |", flush=True)
+          f"| {ours['non2xx']}{' ' + ours['sockerr'] if ours['sockerr'] else ''} | {ours.get('spread', '—')} |", flush=True)
 
 
 HEADER = ("| load | ours req/s | ref req/s | ratio | ours p50/p99 ms | ref p50/p99 ms | p99 ratio "
-          "| ours CPU µs/req | ref CPU µs/req | CPU ratio | user-space µs/req ours / ref | our errors |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| ours CPU µs/req | ref CPU µs/req | CPU ratio | user-space µs/req ours / ref | our errors "
+          "| rounds' req/s ratio, CPU ratio (min–max) |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def nginx(conf_body, port):
