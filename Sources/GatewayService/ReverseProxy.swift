@@ -52,12 +52,14 @@ final class ReverseProxy: Sendable {
         // whatever the client claims about forwarding is dropped (API.md).
         client.send(upstreamRequest, writingFields: { lines in
             Self.forEachEndToEnd(request.headers, alsoRemoving: Self.clientRequestFields) { lines.appendField($0, $1) }
-            lines.append(contentsOf: Self.forwardedForPrefix)
-            lines.appendUTF8(request.peer)
-            lines.append(contentsOf: Self.forwardedProtoAndRequestIDPrefix)
-            lines.appendUTF8(requestID)
-            lines.append(0x0D)
-            lines.append(0x0A)
+            lines.appendPieces(maxCount: Self.forwardedForPrefix.count + request.peer.utf8.count
+                               + Self.forwardedProtoAndRequestIDPrefix.count + requestID.utf8.count + 2) {
+                $0.put(Self.forwardedForPrefix)
+                $0.put(request.peer)
+                $0.put(Self.forwardedProtoAndRequestIDPrefix)
+                $0.put(requestID)
+                $0.putLineEnd()
+            }
         }) { [self] result in
             switch result {
             case .success(let response):

@@ -211,29 +211,31 @@ enum RequestSerializer {
                           writingFields writeFields: (inout [UInt8]) -> Void = { _ in }) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512 + request.fieldLines.count + request.body.count)
-        out.appendUTF8(request.method)
-        out.append(0x20)
-        out.appendUTF8(request.target)
-        out.append(contentsOf: versionAndHost)
+        out.appendPieces(maxCount: request.method.utf8.count + request.target.utf8.count + versionAndHost.count + 1) {
+            $0.put(request.method)
+            $0.put(0x20)
+            $0.put(request.target)
+            $0.put(versionAndHost)
+        }
         request.headers.forEachField { name, value in
             if ownFields.contains(name) { return }
             out.appendField(name, value)
         }
-        out.append(contentsOf: request.fieldLines)
+        if !request.fieldLines.isEmpty { out.append(contentsOf: request.fieldLines) }
         writeFields(&out)
-        if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
-            out.append(contentsOf: contentLengthPrefix)
-            ResponseWriter.appendDecimal(request.body.count, to: &out)
-            out.append(0x0D)
-            out.append(0x0A)
+        let hasLength = !request.body.isEmpty || request.method == "POST" || request.method == "PUT"
+            || request.method == "PATCH"
+        out.appendPieces(maxCount: ResponseWriter.contentLengthPrefix.count + 19 + 4) { tail in
+            if hasLength {
+                tail.put(ResponseWriter.contentLengthPrefix)
+                tail.putDecimal(request.body.count)
+                tail.putLineEnd()
+            }
+            tail.putLineEnd()
         }
-        out.append(0x0D)
-        out.append(0x0A)
-        out.append(contentsOf: request.body)
+        if !request.body.isEmpty { out.append(contentsOf: request.body) }
         return out
     }
-
-    private static let contentLengthPrefix = Array("Content-Length: ".utf8)
 
     /// Fields the client writes itself, or that belong to one connection.
     private static let ownFields = FieldNames("host", "content-length", "transfer-encoding", "connection")

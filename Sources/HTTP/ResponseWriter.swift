@@ -11,27 +11,10 @@ enum ResponseWriter {
         return lines
     }()
 
-    private static let contentLengthPrefix = Array("Content-Length: ".utf8)
+    static let contentLengthPrefix = Array("Content-Length: ".utf8)
 
-    /// Appends a non-negative integer's decimal digits without building a String: written
-    /// backwards into a small buffer, then appended in one copy.
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(truncatingIfNeeded: value) + 0x30)
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: Int.max has 19 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var start = buffer.count
-            var rest = value
-            while rest > 0 {
-                start -= 1
-                buffer[start] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
-                rest /= 10
-            }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
-        }
-    }
+    private static let closeLine = Array("Connection: close\r\n".utf8)
+    private static let keepAliveLine = Array("Connection: keep-alive\r\n".utf8)
 
     /// Fields the application may not set: the server decides framing and persistence.
     static let framingFields = FieldNames(framingNames)
@@ -62,29 +45,31 @@ enum ResponseWriter {
             }
             out.appendField(name, value)
         }
-        out.append(contentsOf: response.fieldLines)
-        if !response.requestID.isEmpty {
-            out.append(contentsOf: requestIDPrefix)
-            out.appendUTF8(response.requestID)
-            out.append(0x0D)
-            out.append(0x0A)
-        }
-        out.append(contentsOf: date)
+        if !response.fieldLines.isEmpty { out.append(contentsOf: response.fieldLines) }
         let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
-        if !(response.status == 204 || (100..<200).contains(response.status)) {
-            out.append(contentsOf: contentLengthPrefix)
-            appendDecimal(response.body.isEmpty ? headLength ?? 0 : response.body.count, to: &out)
-            out.append(0x0D)
-            out.append(0x0A)
+        let hasLength = !(response.status == 204 || (100..<200).contains(response.status))
+        let maxCount = requestIDPrefix.count + response.requestID.utf8.count + date.count + contentLengthPrefix.count
+            + 19 + keepAliveLine.count + 6
+        out.appendPieces(maxCount: maxCount) { tail in
+            if !response.requestID.isEmpty {
+                tail.put(requestIDPrefix)
+                tail.put(response.requestID)
+                tail.putLineEnd()
+            }
+            tail.put(date)
+            if hasLength {
+                tail.put(contentLengthPrefix)
+                tail.putDecimal(response.body.isEmpty ? headLength ?? 0 : response.body.count)
+                tail.putLineEnd()
+            }
+            if !keepAlive {
+                tail.put(closeLine)
+            } else if announceKeepAlive {
+                tail.put(keepAliveLine)
+            }
+            tail.putLineEnd()
         }
-        if !keepAlive {
-            out.append(contentsOf: "Connection: close\r\n".utf8)
-        } else if announceKeepAlive {
-            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
-        }
-        out.append(0x0D)
-        out.append(0x0A)
-        if !noBody { out.append(contentsOf: response.body) }
+        if !noBody && !response.body.isEmpty { out.append(contentsOf: response.body) }
     }
 }
 

@@ -14,6 +14,8 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     private unowned let server: HTTPServer
     private var connections: [Int32: HTTPConnection] = [:]
     var dirty: [HTTPConnection] = []
+    /// The batch ``flushDirty()`` is flushing; empty between calls.
+    private var flushing: [HTTPConnection] = []
     private(set) var draining = false
     private var accepting = false
     /// Out of descriptors: the listener is off the loop until a connection closes or a tick
@@ -87,9 +89,11 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
                 return
             }
             rounds += 1
-            let batch = dirty
-            dirty.removeAll(keepingCapacity: true)
-            for connection in batch where connection.isDirty { connection.flush() }
+            // Swapped, not copied: `removeAll(keepingCapacity:)` on a shared buffer allocates a
+            // new one, once per loop iteration (seen in the gateway's profile at one connection).
+            swap(&dirty, &flushing)
+            for connection in flushing where connection.isDirty { connection.flush() }
+            flushing.removeAll(keepingCapacity: true)
         }
     }
 
