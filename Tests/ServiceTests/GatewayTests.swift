@@ -158,6 +158,48 @@ struct GatewayTests {
         }
     }
 
+    /// The upstream client's parser resumes across reads: an answer that arrives in pieces (the
+    /// status line, the fields and the body each cut) is relayed whole, and the connection it came
+    /// on serves the next request.
+    @Test func anAnswerArrivingInPiecesIsRelayedWholeAndItsConnectionReused() async throws {
+        let upstream = try SuiteEchoUpstream(.dribbles)
+        defer { upstream.stop() }
+        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        try await SuiteProcesses.with(replacing: ["stock": upstream.url, "auth": closed, "trade": closed]) { suite in
+            let client = suite.gateway()
+            for symbol in ["AAPL", "MSFT", "IBM"] {
+                let reply = try await client.get("/stocks/\(symbol)")
+                #expect(reply.status == 200, "\(symbol): \(reply.status) \(reply.text)")
+                #expect(reply.text.hasPrefix("GET /stocks/\(symbol) HTTP/1.1\r\n"), "\(symbol): \(reply.text)")
+                #expect(reply.text.contains("\r\nX-Forwarded-For: 127.0.0.1"), "the whole echoed head: \(reply.text)")
+            }
+            // Each answer was complete when its last piece came, so its connection went back to the
+            // pool: at most the first request needed a new one.
+            let reused = upstream.requestHeads.filter { $0.hasSuffix(SuiteEchoUpstream.reusedMark) }
+            #expect(upstream.requestCount == 3 && reused.count >= 2, "\(upstream.requestHeads)")
+        }
+    }
+
+    /// Bytes after a complete answer were not asked for: the answer is relayed, but the stream is
+    /// out of step, so its connection is closed rather than pooled, and the next request goes on a
+    /// new one.
+    @Test func bytesAfterAnAnswerRetireItsConnection() async throws {
+        let upstream = try SuiteEchoUpstream(.trailingBytes)
+        defer { upstream.stop() }
+        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        try await SuiteProcesses.with(replacing: ["stock": upstream.url, "auth": closed, "trade": closed]) { suite in
+            let client = suite.gateway()
+            for symbol in ["AAPL", "MSFT"] {
+                let reply = try await client.get("/stocks/\(symbol)")
+                #expect(reply.status == 200, "\(symbol): \(reply.status) \(reply.text)")
+                #expect(reply.text.hasPrefix("GET /stocks/\(symbol) HTTP/1.1\r\n"), "\(symbol): \(reply.text)")
+                #expect(!reply.text.contains("Content-Le"), "the stray bytes are not relayed")
+            }
+            #expect(upstream.requestCount == 2)
+            #expect(!upstream.requestHeads.contains { $0.hasSuffix(SuiteEchoUpstream.reusedMark) }, "\(upstream.requestHeads)")
+        }
+    }
+
     // MARK: pooled connections the upstream closed
 
     /// In order, through one client connection and one gateway loop (one pool): the upstream answers

@@ -27,6 +27,14 @@ public final class SuiteEchoUpstream: Sendable {
         case garbage
         /// Starts a 200 promising 100 body bytes, sends 10, then closes.
         case truncatedBody
+        /// Echoes on a kept-alive connection, each answer in five pieces with pauses between
+        /// them (the status line, the fields and the body each split), so that no read sees a
+        /// whole response; then serves the connection's next request the same way, recorded with
+        /// ``reusedMark`` after its head.
+        case dribbles
+        /// Echoes, followed in the same write by bytes nobody asked for; a request that arrives
+        /// afterwards on the same connection is recorded with ``reusedMark`` after its head.
+        case trailingBytes
     }
 
     /// Limits: small, this serves tests.
@@ -35,7 +43,13 @@ public final class SuiteEchoUpstream: Sendable {
         static let pollSliceMs = LoopbackThreadServer.Limits.pollSliceMs
         /// A connection (even a silent one) is dropped after this.
         static let connectionLifetimeMs: Int32 = 30_000
+        /// `dribbles`: requests served on one connection, and the pause between pieces.
+        static let requestsPerConnectionMax = 16
+        static let dribblePauseUs: UInt32 = 20_000
     }
+
+    /// Follows a recorded head that came on a connection which had served a request already.
+    public static let reusedMark = "\r\n(reused connection)"
 
     /// The listening port.
     public var port: Int { listener.port }
@@ -93,6 +107,26 @@ public final class SuiteEchoUpstream: Sendable {
             let first = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nserved"
             guard FakeSocket.sendAll(fd, Array(first.utf8)), let second = readHead(fd) else { return }
             heads.withLock { $0.append(second) }  // and close without a byte of answer
+        case .dribbles:
+            var head = head
+            for _ in 0..<Limits.requestsPerConnectionMax {
+                let body = Array(head.utf8)
+                let response = Array("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+                let cuts = [0, 11, 30, response.count - body.count, response.count - body.count / 2, response.count]
+                for (from, to) in zip(cuts, cuts.dropFirst()) {
+                    guard FakeSocket.sendAll(fd, Array(response[from..<to])) else { return }
+                    usleep(Limits.dribblePauseUs)
+                }
+                guard let next = readHead(fd) else { return }
+                heads.withLock { $0.append(next + Self.reusedMark) }
+                head = next
+            }
+        case .trailingBytes:
+            let body = Array(head.utf8)
+            let response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(body.count)\r\n\r\n"
+            guard FakeSocket.sendAll(fd, Array(response.utf8) + body + Array("HTTP/1.1 200 OK\r\nContent-Le".utf8)),
+                  let next = readHead(fd) else { return }
+            heads.withLock { $0.append(next + Self.reusedMark) }
         case .silent:
             // Hold the connection, answering nothing, until the peer leaves or we stop.
             var waited: Int32 = 0
