@@ -43,7 +43,7 @@ public struct ByteCursor: ~Copyable {
     @inline(__always)
     public mutating func putLineEnd() {
         precondition(capacity - count >= 2, "ByteCursor overflow")
-        base.storeBytes(of: 0x0A0D, toByteOffset: count, as: UInt16.self)
+        base.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: count, as: UInt16.self)
         count += 2
     }
 

@@ -83,6 +83,8 @@ public final class SuiteEchoUpstream: Sendable {
     private var isStopped: Bool { listener.isStopped }
 
     private func serve(_ fd: Int32) {
+        // Each piece of `dribbles` leaves when written, not held back for an ACK.
+        FakeSocket.setNoDelay(fd)
         guard let head = readHead(fd) else { return }
         heads.withLock { $0.append(head) }
         switch behaviour {
