@@ -225,12 +225,8 @@ enum RequestSerializer {
         writeFields(&out)
         let hasLength = !request.body.isEmpty || request.method == "POST" || request.method == "PUT"
             || request.method == "PATCH"
-        out.appendPieces(maxCount: ResponseWriter.contentLengthPrefix.count + 19 + 4) { tail in
-            if hasLength {
-                tail.put(ResponseWriter.contentLengthPrefix)
-                tail.putDecimal(request.body.count)
-                tail.putLineEnd()
-            }
+        out.appendPieces(maxCount: ByteCursor.contentLengthLineMax + 2) { tail in
+            if hasLength { tail.putContentLengthLine(request.body.count) }
             tail.putLineEnd()
         }
         if !request.body.isEmpty { out.append(contentsOf: request.body) }

@@ -11,8 +11,6 @@ enum ResponseWriter {
         return lines
     }()
 
-    static let contentLengthPrefix = Array("Content-Length: ".utf8)
-
     private static let closeLine = Array("Connection: close\r\n".utf8)
     private static let keepAliveLine = Array("Connection: keep-alive\r\n".utf8)
 
@@ -48,8 +46,8 @@ enum ResponseWriter {
         if !response.fieldLines.isEmpty { out.append(contentsOf: response.fieldLines) }
         let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
         let hasLength = !(response.status == 204 || (100..<200).contains(response.status))
-        let maxCount = requestIDPrefix.count + response.requestID.utf8.count + date.count + contentLengthPrefix.count
-            + 19 + keepAliveLine.count + 6
+        let maxCount = requestIDPrefix.count + response.requestID.utf8.count + 2 + date.count
+            + ByteCursor.contentLengthLineMax + keepAliveLine.count + 2
         out.appendPieces(maxCount: maxCount) { tail in
             if !response.requestID.isEmpty {
                 tail.put(requestIDPrefix)
@@ -57,11 +55,7 @@ enum ResponseWriter {
                 tail.putLineEnd()
             }
             tail.put(date)
-            if hasLength {
-                tail.put(contentLengthPrefix)
-                tail.putDecimal(response.body.isEmpty ? headLength ?? 0 : response.body.count)
-                tail.putLineEnd()
-            }
+            if hasLength { tail.putContentLengthLine(response.body.isEmpty ? headLength ?? 0 : response.body.count) }
             if !keepAlive {
                 tail.put(closeLine)
             } else if announceKeepAlive {
@@ -70,6 +64,19 @@ enum ResponseWriter {
             tail.putLineEnd()
         }
         if !noBody && !response.body.isEmpty { out.append(contentsOf: response.body) }
+    }
+}
+
+extension ByteCursor {
+    /// At most this many bytes: `Content-Length: `, 19 digits, CRLF.
+    static let contentLengthLineMax = contentLengthPrefix.count + 19 + 2
+    private static let contentLengthPrefix = Array("Content-Length: ".utf8)
+
+    /// The `Content-Length` field line, for a response or a request we send.
+    mutating func putContentLengthLine(_ length: Int) {
+        put(Self.contentLengthPrefix)
+        putDecimal(length)
+        putLineEnd()
     }
 }
 

@@ -122,15 +122,14 @@ final class UpstreamConnection: EventHandler {
         receivedAny = true
         let chunk = UnsafeRawBufferPointer(rebasing: scratch[0..<count])
         let event: ResponseParser.Event
+        let consumed: Int
         if input.isEmpty {
             // The usual case, a whole response in one read: parsed where it was read, and only
             // what the parser leaves is kept (two copies per response fewer).
-            let consumed: Int
             (event, consumed) = parser.parse(chunk)
             if consumed < count { input.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[consumed...])) }
         } else {
             input.append(contentsOf: chunk)
-            let consumed: Int
             (event, consumed) = input.withUnsafeBytes { parser.parse($0) }
             input.removeFirst(consumed)
         }

@@ -74,8 +74,7 @@ struct GatewayTests {
     @Test func hopByHopFieldsAreStrippedBothWaysAndForwardingFieldsSetByTheEdge() async throws {
         let echo = try SuiteEchoUpstream(.echo)
         defer { echo.stop() }
-        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
-        try await SuiteProcesses.with(replacing: ["stock": echo.url, "auth": closed, "trade": closed]) { suite in
+        try await Self.withStock(echo) { suite in
             let reply = try await SuiteRawHTTP.sendAsync("GET", "/stocks/AAPL?x=1", port: suite.gatewayPort,
                                                          headers: Self.hopByHopRequestFields).get()
             try #require(reply.status == 200, "\(reply.status) \(reply.text)")
@@ -115,8 +114,7 @@ struct GatewayTests {
     @Test func responseFieldsWithoutAConnectionFieldAreFilteredAsBytesAndPassedVerbatim() async throws {
         let echo = try SuiteEchoUpstream(.echoWithoutConnectionField)
         defer { echo.stop() }
-        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
-        try await SuiteProcesses.with(replacing: ["stock": echo.url, "auth": closed, "trade": closed]) { suite in
+        try await Self.withStock(echo) { suite in
             // HEAD takes the field-by-field path (ReverseProxy.relayed): both paths must agree.
             func check(_ method: String, status: Int, _ values: (String) -> [String]) {
                 #expect(status == 200, "\(method)")
@@ -148,8 +146,7 @@ struct GatewayTests {
     func aBrokenUpstreamAnswerIs502(_ behaviour: SuiteEchoUpstream.Behaviour) async throws {
         let upstream = try SuiteEchoUpstream(behaviour)
         defer { upstream.stop() }
-        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
-        try await SuiteProcesses.with(replacing: ["stock": upstream.url, "auth": closed, "trade": closed]) { suite in
+        try await Self.withStock(upstream) { suite in
             let reply = try await suite.gateway().get("/stocks/AAPL")
             #expect(reply.status == 502, "\(behaviour): \(reply.status) \(reply.text)")
             #expect(reply.string("type") == "/problems/bad-gateway", "\(behaviour)")
@@ -164,10 +161,8 @@ struct GatewayTests {
     @Test func anAnswerArrivingInPiecesIsRelayedWholeAndItsConnectionReused() async throws {
         let upstream = try SuiteEchoUpstream(.dribbles)
         defer { upstream.stop() }
-        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
         // One gateway loop, so one pool: every request can find the connection the last one freed.
-        try await SuiteProcesses.with(environment: ["gateway": ["EVENT_LOOPS": "1"]],
-                                      replacing: ["stock": upstream.url, "auth": closed, "trade": closed]) { suite in
+        try await Self.withStock(upstream, oneLoop: true) { suite in
             let client = suite.gateway()
             for symbol in ["AAPL", "MSFT", "IBM"] {
                 let reply = try await client.get("/stocks/\(symbol)")
@@ -188,9 +183,7 @@ struct GatewayTests {
     @Test func bytesAfterAnAnswerRetireItsConnection() async throws {
         let upstream = try SuiteEchoUpstream(.trailingBytes)
         defer { upstream.stop() }
-        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
-        try await SuiteProcesses.with(environment: ["gateway": ["EVENT_LOOPS": "1"]],
-                                      replacing: ["stock": upstream.url, "auth": closed, "trade": closed]) { suite in
+        try await Self.withStock(upstream, oneLoop: true) { suite in
             let client = suite.gateway()
             for symbol in ["AAPL", "MSFT"] {
                 let reply = try await client.get("/stocks/\(symbol)")
@@ -202,6 +195,15 @@ struct GatewayTests {
             #expect(upstream.requestCount == 2)
             #expect(!upstream.requestHeads.contains { $0.hasSuffix(SuiteEchoUpstream.reusedMark) }, "\(upstream.requestHeads)")
         }
+    }
+
+    /// Runs the suite with `upstream` as the stock service and nothing listening behind auth and
+    /// trade. `oneLoop`: a single gateway loop, so a single upstream pool (tests of reuse).
+    private static func withStock<T>(_ upstream: SuiteEchoUpstream, oneLoop: Bool = false,
+                                     _ body: (SuiteProcesses) async throws -> T) async throws -> T {
+        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
+        return try await SuiteProcesses.with(environment: oneLoop ? ["gateway": ["EVENT_LOOPS": "1"]] : [:],
+                                             replacing: ["stock": upstream.url, "auth": closed, "trade": closed], body)
     }
 
     // MARK: pooled connections the upstream closed
@@ -220,9 +222,7 @@ struct GatewayTests {
     @Test func aPooledConnectionClosedBeforeAnyResponseByteIsRetriedOnceWhereSafe() async throws {
         let upstream = try SuiteEchoUpstream(.dropsSecondRequest)
         defer { upstream.stop() }
-        let closed = "http://127.0.0.1:\(try FakeProvider.closedPort())"
-        try await SuiteProcesses.with(environment: ["gateway": ["EVENT_LOOPS": "1"]],
-                                      replacing: ["stock": upstream.url, "auth": closed, "trade": closed]) { suite in
+        try await Self.withStock(upstream, oneLoop: true) { suite in
             let client = suite.gateway()
             for row in Self.reuseRows {
                 var headers = HTTPHeaders()
