@@ -37,6 +37,8 @@ enum RequestHeadParser {
         while index < count {
             guard let lfIndex = indexOfLF(bytes, from: index) else { break }
             if lfIndex == 0 || bytes[lfIndex - 1] != cr { return .failure(.badRequest("bare LF in the header section")) }
+            // CR CR LF: the first CR is bare (RFC 9112 §2.2), and the head would never end here.
+            if lfIndex >= 2 && bytes[lfIndex - 2] == cr { return .failure(.badRequest("bare CR in the header section")) }
             if firstLineEnd == nil {
                 firstLineEnd = lfIndex
                 if lfIndex - 1 > limits.requestLineBytesMax { return .failure(.uriTooLong) }
@@ -107,7 +109,14 @@ enum RequestHeadParser {
         // Most requests carry a handful of fields: one allocation, where growing was two or three.
         entries.reserveCapacity(min(8, limits.headerFieldsMax))
         while true {
-            if bytes[index] == cr { break }  // the empty line: scan() guaranteed CRLF here
+            if bytes[index] == cr {
+                // RFC 9112 §2.2: a CR is a line end only with its LF. scan() stopped at the first
+                // CRLF CRLF, so CR LF here is the empty line that ends the head; a bare CR
+                // (`\rContent-Length: 40`) must not end the section early and hand the rest of the
+                // fields and the body to a "next request" (issue 22 item 6): refused, like bare LF.
+                guard bytes[index + 1] == lf else { return .failure(.badRequest("bare CR in the header section")) }
+                break
+            }
             if bytes[index] == space || bytes[index] == tab {
                 return .failure(.badRequest("obsolete line folding"))  // RFC 9112 §5.2
             }
