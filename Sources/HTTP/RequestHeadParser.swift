@@ -96,11 +96,17 @@ enum RequestHeadParser {
         index += 10
 
         let method = string(bytes, methodEnd == 0 ? 0 : 0, methodEnd)
-        let target = string(bytes, targetStart, targetEnd)
-        // Origin form only (or `*` for OPTIONS): absolute form is for proxies, which we are not
-        // from the client's point of view; authority form is for CONNECT.
-        guard bytes[targetStart] == UInt8(ascii: "/") || (target == "*" && method == "OPTIONS") else {
-            return .failure(.badRequest("request-target must be in origin form"))
+        var target = string(bytes, targetStart, targetEnd)
+        var authority: String? = nil
+        // Origin form, `*` for OPTIONS, or absolute form, which a server MUST accept (RFC 9112
+        // §3.2.2): it is routed on its origin form and its authority replaces Host (§3.2.3).
+        // Authority form is for CONNECT, which we do not serve.
+        if bytes[targetStart] != UInt8(ascii: "/") && !(target == "*" && method == "OPTIONS") {
+            guard let absolute = AbsoluteTarget(target) else {
+                return .failure(.badRequest("request-target must be origin form or an http(s) URI"))
+            }
+            target = absolute.originForm
+            authority = absolute.authority
         }
 
         // The fields stay bytes (HTTPHeaders.Wire): offsets into the field section, copied once below.
@@ -145,8 +151,8 @@ enum RequestHeadParser {
             index = nextLine
         }
         let section = UnsafeRawBufferPointer(rebasing: bytes[fieldsStart..<index])
-        return framing(method: method, target: target, versionMinor: versionMinor, section: section, entries: entries,
-                       limits: limits)
+        return framing(method: method, target: target, authority: authority, versionMinor: versionMinor, section: section,
+                       entries: entries, limits: limits)
     }
 
     /// Skips, eight at a time, bytes that are certainly field-value bytes (0x20-0x7E, 0x80-0xFF):
@@ -176,7 +182,8 @@ enum RequestHeadParser {
     /// The fields are `entries` of `section` (the head's field lines, still in the read buffer):
     /// names are compared as bytes, and only the rare `Transfer-Encoding` and `Connection`
     /// values become strings.
-    private static func framing(method: String, target: String, versionMinor: Int, section: UnsafeRawBufferPointer,
+    private static func framing(method: String, target: String, authority: String?, versionMinor: Int,
+                                section: UnsafeRawBufferPointer,
                                 entries: [(nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32)],
                                 limits: HTTPLimits) -> Outcome {
         var hostCount = 0
@@ -239,7 +246,8 @@ enum RequestHeadParser {
         let headers = HTTPHeaders(wire: HTTPHeaders.Wire(bytes: Array(section), entries: entries))
         // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request (a 1.0
         // client cannot parse an interim response).
-        return .success(RequestHead(method: method, target: target, versionMinor: versionMinor, headers: headers,
+        return .success(RequestHead(method: method, target: target, authority: authority, versionMinor: versionMinor,
+                                    headers: headers,
                                     framing: framing, keepAlive: persistent,
                                     expectsContinue: expectsContinue && framing != .none && versionMinor == 1))
     }

@@ -111,6 +111,25 @@ struct GatewayTests {
         }
     }
 
+    /// RFC 9112 §3.2.2: an absolute-form target is accepted, routed on its path, and forwarded in
+    /// origin form: the service never sees the client's URI or its authority.
+    @Test func anAbsoluteFormTargetIsRoutedOnItsPathAndForwardedInOriginForm() async throws {
+        let echo = try SuiteEchoUpstream(.echo)
+        defer { echo.stop() }
+        try await Self.withStock(echo) { suite in
+            let reply = try await SuiteRawHTTP.sendAsync("GET", "HTTP://trading.example:5000/stocks/AAPL?x=1",
+                                                         port: suite.gatewayPort).get()
+            try #require(reply.status == 200, "\(reply.status) \(reply.text)")
+            try #require(echo.requestCount == 1)
+            let seen = echo.requestHeads[0]
+            #expect(seen.components(separatedBy: "\r\n")[0] == "GET /stocks/AAPL?x=1 HTTP/1.1", "\(seen)")
+            #expect(!seen.contains("trading.example"), "\(seen)")
+            let other = try await SuiteRawHTTP.sendAsync("GET", "gopher://trading.example/stocks/AAPL", port: suite.gatewayPort).get()
+            #expect(other.status == 400, "\(other.status) \(other.text)")
+            #expect(echo.requestCount == 1, "a refused target is not forwarded")
+        }
+    }
+
     @Test func responseFieldsWithoutAConnectionFieldAreFilteredAsBytesAndPassedVerbatim() async throws {
         let echo = try SuiteEchoUpstream(.echoWithoutConnectionField)
         defer { echo.stop() }
