@@ -52,7 +52,12 @@ struct ResponseParser {
                 }
                 let bodyless = requestWasHead || response.status == 204 || response.status == 304
                     || (100..<200).contains(response.status)
-                if bodyless { return (.response(response, keepAlive: keepAlive), end) }
+                // RFC 9112 §6.3 rule 1: an answer to HEAD has no body, yet its fields describe the GET's
+                // body, and a faulty upstream may send that body anyway, late: on a pooled connection it
+                // would be read as the next request's answer. Nothing can tell such bytes from a real
+                // answer, so a connection that answered HEAD is not reused (HEAD is rare; the cost is
+                // one connect).
+                if bodyless { return (.response(response, keepAlive: keepAlive && !requestWasHead), end) }
                 switch framing {
                 case .length(0):
                     return (.response(response, keepAlive: keepAlive), end)

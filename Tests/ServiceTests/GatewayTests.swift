@@ -216,6 +216,26 @@ struct GatewayTests {
         }
     }
 
+    /// RFC 9112 §6.3 rule 1: an answer to HEAD has no body, whatever its fields say. An upstream
+    /// that sends one anyway, late, must not have it read as the next request's answer: the
+    /// connection that answered a HEAD is never pooled, so the next request goes on a new one.
+    @Test func aBodySentLateAfterAHeadAnswerIsNeverTheNextRequestsAnswer() async throws {
+        let upstream = try SuiteEchoUpstream(.bodyAfterHead)
+        defer { upstream.stop() }
+        try await Self.withStock(upstream, oneLoop: true) { suite in
+            let client = suite.gateway()
+            let head = try await client.send("HEAD", "/stocks/AAPL")
+            #expect(head.status == 200 && head.body.isEmpty, "\(head.status)")
+            for symbol in ["MSFT", "IBM"] {
+                let reply = try await client.get("/stocks/\(symbol)")
+                #expect(reply.status == 200, "\(symbol): \(reply.status) \(reply.text)")
+                #expect(reply.text.hasPrefix("GET /stocks/\(symbol) HTTP/1.1\r\n"), "\(symbol) got another answer: \(reply.text)")
+            }
+            // The HEAD's connection was retired; the GETs then shared one pooled connection.
+            #expect(upstream.requestHeads.filter { $0.hasSuffix(SuiteEchoUpstream.reusedMark) }.count == 1, "\(upstream.requestHeads)")
+        }
+    }
+
     /// Runs the suite with `upstream` as the stock service and nothing listening behind auth and
     /// trade. `oneLoop`: a single gateway loop, so a single upstream pool (tests of reuse).
     private static func withStock<T>(_ upstream: SuiteEchoUpstream, oneLoop: Bool = false,
