@@ -15,8 +15,8 @@ public struct GatewayConfig: Sendable {
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {
-        // 512 per client: above the benchmarks' 256 connections from one address, and 20 clients
-        // short of MAX_CONNECTIONS' default, so one address cannot take every place.
+        // 512 per client: above the benchmarks' 256 connections from one address, while it takes
+        // 20 addresses to fill MAX_CONNECTIONS' default 10,000: one client cannot take every place.
         common = try CommonConfig(environment: environment, defaultPort: 5000, defaultConnectionsPerPeerMax: 512)
         (jwtSecret, jwtSecretIsDevelopmentDefault) = try environment.jwtSecret()
         authURL = try environment.serviceURL("AUTH_URL", default: "http://127.0.0.1:5001")
