@@ -14,8 +14,6 @@ final class ConnectionAdmission: Sendable {
     enum Verdict: Equatable {
         /// Counted; serve it (and ``release(peer:)`` it when it closes).
         case admitted
-        /// Over the process's total (two loops raced for the last place): close it.
-        case overTotal
         /// Its client already holds ``HTTPLimits/connectionsPerPeerMax``: close it.
         case overPeer
     }
@@ -39,12 +37,27 @@ final class ConnectionAdmission: Sendable {
     /// Whether the total is at its limit: the listener should stop accepting.
     var isFull: Bool { count >= totalMax }
 
-    /// Counts a new connection from `peer` (a numeric address), or says why it may not be served.
-    func admit(peer: String) -> Verdict {
-        guard total.add(1, ordering: .relaxed).newValue <= totalMax else {
-            total.subtract(1, ordering: .relaxed)
-            return .overTotal
+    /// Takes a place for a connection about to be accepted; false at the limit (stop accepting).
+    /// Taken before `accept`, so that loops racing for the last place never accept one too many
+    /// (which would have to be closed, where waiting in the backlog was promised).
+    func reservePlace() -> Bool {
+        var current = total.load(ordering: .relaxed)
+        while current < totalMax {
+            let (exchanged, original) = total.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
         }
+        return false
+    }
+
+    /// Gives back a place reserved for an `accept` that brought no connection.
+    func cancelPlace() {
+        total.subtract(1, ordering: .relaxed)
+    }
+
+    /// Counts the connection accepted into a reserved place against its client `peer` (a numeric
+    /// address); over the client's limit the place is given back.
+    func admit(peer: String) -> Verdict {
         guard perPeerMax > 0 else { return .admitted }
         let key = Self.key(peer)
         let admitted = perPeer.withLock { table -> Bool in
@@ -54,7 +67,7 @@ final class ConnectionAdmission: Sendable {
             return true
         }
         if admitted { return .admitted }
-        total.subtract(1, ordering: .relaxed)
+        cancelPlace()
         return .overPeer
     }
 

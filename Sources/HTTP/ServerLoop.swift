@@ -61,7 +61,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
         for _ in 0..<64 {
             // MAX_CONNECTIONS reached: stop accepting, as nginx does past worker_connections.
             // Newcomers wait in the kernel's backlog; the listener comes back when one closes.
-            if server.admission.isFull {
+            guard server.admission.reservePlace() else {
                 pauseAccepting()
                 return
             }
@@ -70,13 +70,16 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
                 accepted = try Socket.accept(listenerFD)
             } catch {
                 // EMFILE/ENFILE (or ENOBUFS/ENOMEM): the connection stays in the kernel's backlog.
+                server.admission.cancelPlace()
                 pauseAccepting()
                 return
             }
-            guard let (fd, peer) = accepted else { return }
+            guard let (fd, peer) = accepted else {
+                server.admission.cancelPlace()
+                return
+            }
             let host = peer.host
-            // Past MAX_CONNECTIONS_PER_PEER (or past the total, when another loop took the last
-            // place meanwhile): closed before a byte is read, so it costs nothing to refuse.
+            // Past MAX_CONNECTIONS_PER_PEER: closed before a byte is read, so it costs nothing to refuse.
             guard server.admission.admit(peer: host) == .admitted else {
                 close(fd)
                 continue

@@ -12,18 +12,25 @@ import TestSupport
 struct ResourceBudgetTests {
     // MARK: - Pure accounting
 
+    /// Takes a place and admits `peer` the way the accept loop does.
+    static func accept(_ admission: ConnectionAdmission, _ peer: String) -> String {
+        guard admission.reservePlace() else { return "full" }
+        return admission.admit(peer: peer) == .admitted ? "admitted" : "over peer"
+    }
+
     @Test func admissionCountsTheTotalAndEachClient() {
         let admission = ConnectionAdmission(totalMax: 3, perPeerMax: 2)
-        #expect(admission.admit(peer: "10.0.0.1") == .admitted)
-        #expect(admission.admit(peer: "10.0.0.1") == .admitted)
-        #expect(admission.admit(peer: "10.0.0.1") == .overPeer, "a third from one client")
-        #expect(admission.count == 2, "a refused connection is not counted")
-        #expect(admission.admit(peer: "10.0.0.2") == .admitted)
+        #expect(Self.accept(admission, "10.0.0.1") == "admitted")
+        #expect(Self.accept(admission, "10.0.0.1") == "admitted")
+        #expect(Self.accept(admission, "10.0.0.1") == "over peer", "a third from one client")
+        #expect(admission.count == 2, "a refused connection gives its place back")
+        #expect(Self.accept(admission, "10.0.0.2") == "admitted")
         #expect(admission.isFull)
-        #expect(admission.admit(peer: "10.0.0.3") == .overTotal)
+        #expect(Self.accept(admission, "10.0.0.3") == "full")
+        #expect(admission.count == 3, "no place is taken past the limit")
         admission.release(peer: "10.0.0.1")
         #expect(!admission.isFull && admission.count(peer: "10.0.0.1") == 1)
-        #expect(admission.admit(peer: "10.0.0.3") == .admitted)
+        #expect(Self.accept(admission, "10.0.0.3") == "admitted")
         for peer in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] { admission.release(peer: peer) }
         #expect(admission.count == 0)
         #expect(["10.0.0.1", "10.0.0.2", "10.0.0.3"].allSatisfy { admission.count(peer: $0) == 0 })
@@ -31,9 +38,20 @@ struct ResourceBudgetTests {
 
     @Test func withoutAPerClientLimitOnlyTheTotalCounts() {
         let admission = ConnectionAdmission(totalMax: 2, perPeerMax: 0)
-        #expect(admission.admit(peer: "10.0.0.1") == .admitted)
-        #expect(admission.admit(peer: "10.0.0.1") == .admitted)
-        #expect(admission.admit(peer: "10.0.0.1") == .overTotal)
+        #expect(Self.accept(admission, "10.0.0.1") == "admitted")
+        #expect(Self.accept(admission, "10.0.0.1") == "admitted")
+        #expect(Self.accept(admission, "10.0.0.1") == "full")
+    }
+
+    @Test func placesTakenConcurrentlyNeverPassTheTotal() async {
+        let admission = ConnectionAdmission(totalMax: 50, perPeerMax: 0)
+        let taken = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask { (0..<20).filter { _ in admission.reservePlace() }.count }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(taken == 50 && admission.count == 50)
     }
 
     @Test("an IPv6 client is its /64; an IPv4-mapped address is its IPv4 address", arguments: [

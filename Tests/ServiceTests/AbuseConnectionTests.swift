@@ -140,6 +140,45 @@ struct AbuseConnectionTests {
         }
     }
 
+    // MARK: - Pipelined input
+
+    /// 60 connections each send a request the gateway cannot answer soon (its stock upstream
+    /// never answers, so it waits for UPSTREAM_TIMEOUT_MS), then pipeline 1 MiB behind it. The
+    /// gateway keeps at most `pipelinedInputBytesMax` (64 KiB) of it per connection and stops
+    /// reading; the rest waits in the kernel. (It used to read a whole header section and body,
+    /// 1 MiB and more, per connection.)
+    @Test func pipelinedBytesBehindASlowRequestWaitInTheKernel() async throws {
+        try Self.raiseDescriptorLimit(to: 1024)
+        let silent = try SuiteEchoUpstream(.silentButHealthy)
+        defer { silent.stop() }
+        try await SuiteProcesses.with(replacing: ["stock": silent.url]) { suite in
+            let port = suite.gatewayPort
+            let pid = try #require(suite.process("gateway")?.pid)
+            let before = try #require(AbuseHarness.statusKilobytes(pid: pid, field: "VmRSS"))
+            let pipelined = await Self.onThread { () -> Int in
+                let sockets = (0..<60).compactMap { index in AttackSocket(port: port, from: "127.0.0.\(2 + index % 4)") }
+                for socket in sockets { socket.send("GET /stocks/AAPL HTTP/1.1\r\nHost: x\r\n\r\n") }
+                usleep(200_000)
+                let filler = [UInt8](repeating: UInt8(ascii: "a"), count: 1_048_576)
+                var sent = Array(repeating: 0, count: sockets.count)
+                for _ in 0..<40 {  // the kernel takes it in pieces as the buffers grow
+                    for (index, socket) in sockets.enumerated() where sent[index] < filler.count {
+                        sent[index] += socket.sendWithoutWaiting(filler[sent[index]...])
+                    }
+                    usleep(25_000)
+                }
+                usleep(500_000)
+                _ = sockets.count  // held open until now
+                return sent.reduce(0, +)
+            }
+            let after = try #require(AbuseHarness.statusKilobytes(pid: pid, field: "VmHWM"))
+            let grownMiB = (after - before) / 1024
+            print("abuse: pipelined input: \(pipelined >> 20) MiB pipelined on 60 connections; gateway grew \(grownMiB) MiB")
+            #expect(pipelined >= 30 << 20, "the kernel took most of the pipelined bytes: \(pipelined)")
+            #expect(grownMiB < 24, "gateway RSS grew \(grownMiB) MiB")
+        }
+    }
+
     // MARK: - Slow bodies
 
     /// 100 connections each declare a 1 MiB body, send 1,000,000 bytes of it and stall. The

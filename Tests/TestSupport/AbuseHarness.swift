@@ -104,7 +104,7 @@ public enum AbuseHarness {
     }
 
     /// A `kB` field of /proc/PID/status (`VmRSS`, `VmHWM`).
-    static func statusKilobytes(pid: Int32, field: String) -> Int? {
+    public static func statusKilobytes(pid: Int32, field: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
             return Int(line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")

@@ -48,6 +48,12 @@ public final class AttackSocket: @unchecked Sendable {
         return true
     }
 
+    /// Sends what the kernel takes now, without waiting; the count taken (0 when its buffers are full).
+    public func sendWithoutWaiting(_ bytes: ArraySlice<UInt8>) -> Int {
+        let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        return max(0, sent)
+    }
+
     /// Sends UTF-8 text.
     @discardableResult
     public func send(_ text: String) -> Bool { send(Array(text.utf8)) }

@@ -41,6 +41,8 @@ public final class SuiteEchoUpstream: Sendable {
         /// connection would take for the next request's answer. Other requests are echoed
         /// (keep-alive), the ones on a reused connection recorded with ``reusedMark``.
         case bodyAfterHead
+        /// Answers `GET /health` at once (so the gateway's start counts it healthy) and nothing else.
+        case silentButHealthy
     }
 
     /// Limits: small, this serves tests.
@@ -156,7 +158,9 @@ public final class SuiteEchoUpstream: Sendable {
                 guard FakeSocket.sendAll(fd, Array(answer.utf8)), let next = readHead(fd) else { return }
                 head = next
             }
-        case .silent:
+        case .silentButHealthy where head.hasPrefix("GET /health "):
+            _ = FakeSocket.sendAll(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"status\":\"ok\"}".utf8))
+        case .silent, .silentButHealthy:
             // Hold the connection, answering nothing, until the peer leaves or we stop.
             var waited: Int32 = 0
             var scratch = [UInt8](repeating: 0, count: 4096)
