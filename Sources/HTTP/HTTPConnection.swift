@@ -49,6 +49,9 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     private var pendingMethod = "GET"
     private var pendingKeepAlive = true
     private var pendingVersionMinor = 1
+    /// Body bytes of the current request charged to the process's ``BodyBudget``; given back
+    /// when the request is answered or the connection closes.
+    private var bodyBytesCharged = 0
     /// Set while the responder runs: an answer given on the spot must not re-enter ``process()``
     /// (pipelined requests would recurse once each); `process()` itself moves on instead.
     private var dispatching = false
@@ -111,8 +114,9 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         }
         input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
         if state == .handling {
-            // Pipelined bytes wait for the current response; stop reading if they pile up.
-            if input.count - inputStart > owner.limits.headerBytesMax + owner.limits.bodyBytesMax { pauseReading() }
+            // Pipelined bytes wait for the current response; stop reading if they pile up (the
+            // rest waits in the kernel's buffers, not ours).
+            if input.count - inputStart > owner.limits.pipelinedInputBytesMax { pauseReading() }
             return
         }
         process()
@@ -131,10 +135,14 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     private func process() {
         while state == .readingHead || state == .readingBody || (state == .idle && inputStart < input.count) {
             if state == .idle { beginRequest() }
+            let readingBody = state == .readingBody
             let (event, consumed) = input.withUnsafeBytes { raw in
                 parser.parse(UnsafeRawBufferPointer(rebasing: raw[inputStart...]), peer: peer)
             }
             inputStart += consumed
+            // Body bytes now sit in the parser's buffer: charge them to the process's budget
+            // (MAX_BUFFERED_BODY_BYTES), or shed this request.
+            if readingBody && consumed > 0 && !chargeBody(consumed) { return }
             switch event {
             case .needMore:
                 compactInput()
@@ -159,6 +167,28 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     }
 
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// Charges `bytes` of body to the budget; when it is spent, answers 503 with `Retry-After`
+    /// and closes (which frees the body at once) and returns false.
+    private func chargeBody(_ bytes: Int) -> Bool {
+        if owner.bodyBudget.charge(bytes, bodyBytesBefore: bodyBytesCharged) {
+            bodyBytesCharged += bytes
+            return true
+        }
+        let retryAfter = owner.limits.bodyBudgetRetryAfterSeconds
+        queueRejection(ProblemDetails(type: "/problems/service-unavailable", title: "Service unavailable", status: 503,
+                                      detail: "The server is receiving too many request bodies; retry later."),
+                       headers: ["Retry-After": String(retryAfter)])
+        state = .closing
+        markDirty()
+        return false
+    }
+
+    /// Gives the current request's body bytes back to the budget.
+    private func releaseBody() {
+        owner.bodyBudget.release(bodyBytesCharged)
+        bodyBytesCharged = 0
+    }
 
     private func compactInput() {
         if inputStart == input.count {
@@ -200,6 +230,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     /// Queues the responder's answer and moves on to the next pipelined request, if any.
     private func finish(_ response: HTTPResponse) {
         guard state == .handling else { return }  // closed meanwhile (peer reset, forced shutdown)
+        releaseBody()  // answered: the request and its body are the responder's no longer
         let keepAlive = pendingKeepAlive && !owner.draining && !peerClosed
             && !response.headers.hasToken("close", in: "Connection")
         ResponseWriter.write(response, method: pendingMethod, keepAlive: keepAlive,
@@ -227,15 +258,19 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     }
 
     /// Queues the server's own answer to the request being read, and reports it to the hook.
-    private func queueRejection(_ problem: ProblemDetails) {
+    private func queueRejection(_ problem: ProblemDetails, headers: HTTPHeaders = HTTPHeaders()) {
+        releaseBody()
         let requestID = RequestID.next()
-        var response = HTTPResponse.problem(problem)
+        var response = HTTPResponse.problem(problem, headers: headers)
         response.requestID = requestID
         ResponseWriter.write(response, method: "GET", keepAlive: false, announceKeepAlive: false,
                              date: owner.dateLine, into: &output)
         input = []
         inputStart = 0
-        owner.rejected(HTTPRejection(status: problem.status, requestID: requestID, method: parser.method, peer: peer,
+        let method = parser.method
+        // Nothing more is parsed: drop the partial body now, not when the lingering close ends.
+        parser = RequestParser(limits: owner.limits)
+        owner.rejected(HTTPRejection(status: problem.status, requestID: requestID, method: method, peer: peer,
                                      duration: loop.now - requestStarted, reason: problem.detail))
     }
 
@@ -356,6 +391,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         Glibc.close(fd)
         input = []
         output = []
+        releaseBody()
         owner.connectionClosed(self)
     }
 }

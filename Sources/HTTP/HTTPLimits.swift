@@ -27,6 +27,35 @@ public struct HTTPLimits: Sendable {
     /// Bytes of unsent response after which a connection stops reading more requests: bounds
     /// memory when a client pipelines without reading.
     public var outputBytesHighWater = 1_048_576
+    /// Bytes of pipelined requests a connection keeps while an earlier one is being answered;
+    /// past it the connection stops reading (the rest waits in the kernel) until the answer is
+    /// queued. Without it a client could pipeline a whole body behind each request it sends.
+    public var pipelinedInputBytesMax = 64 * 1024
+
+    /// Connections open at once in the process (`MAX_CONNECTIONS`). At the limit the server
+    /// stops accepting, as nginx does past `worker_connections`: newcomers wait in the kernel's
+    /// backlog until a connection closes, and nothing already served is disturbed. 10,000 idle
+    /// connections cost about 5 MiB (bench/RESULTS.md); each one's buffers are bounded by the
+    /// limits above, and the bodies of all of them together by `bufferedBodyBytesMax`.
+    public var connectionsMax = 10_000
+    /// Connections open at once from one client (`MAX_CONNECTIONS_PER_PEER`; an IPv4 address or
+    /// an IPv6 /64); 0 means no limit. A connection past it is closed as soon as it is accepted,
+    /// before a byte is read (HAProxy's `tcp-request connection reject`): one client cannot take
+    /// every place of `connectionsMax`. Off by default; the gateway, the only process clients
+    /// reach, turns it on.
+    public var connectionsPerPeerMax = 0
+    /// Request-body bytes held in memory by all connections together (`MAX_BUFFERED_BODY_BYTES`).
+    /// A request whose body would pass it is answered 503 with `Retry-After` and its connection
+    /// closed, which frees its bytes at once (pausing it instead would keep them, and the
+    /// connection, held). A quarter is kept for small bodies (see ``BodyBudget``). The default
+    /// keeps 100 slow 1 MiB bodies (issue 22) well inside a 128 MiB container.
+    public var bufferedBodyBytesMax = 32 * 1_048_576
+    /// Bodies up to this size may use the last quarter of `bufferedBodyBytesMax`: every order
+    /// and login body is far smaller, so they are still served while large bodies are shed.
+    /// nginx's `client_body_buffer_size` (16 KiB), which it keeps in memory before spooling to disk.
+    public var smallBodyBytesMax = 16 * 1024
+    /// How long a client refused for want of body budget is told to wait (`Retry-After`).
+    public var bodyBudgetRetryAfterSeconds = 5
 
     /// The contract's defaults.
     public init() {}

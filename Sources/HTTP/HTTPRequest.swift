@@ -2,7 +2,8 @@
 public struct HTTPRequest: Sendable {
     /// The method token, case-sensitive as RFC 9110 §9.1 says (`GET`, `POST`, ...).
     public var method: String
-    /// The request-target in origin form, path and query (`/stocks/AAPL?x=1`).
+    /// The request-target in origin form, path and query (`/stocks/AAPL?x=1`); an absolute-form
+    /// target arrives reduced to this (its authority in ``authority``).
     public var target: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public var versionMinor: Int
@@ -14,10 +15,13 @@ public struct HTTPRequest: Sendable {
     public var peer: String
     /// Whether the connection may stay open after this request (HTTP/1.1 default, `Connection`).
     public var keepAlive: Bool
+    /// The authority of an absolute-form request-target (`GET http://host/path`), which replaces
+    /// `Host` for this request (RFC 9112 §3.2.3); `nil` when the target was in origin form.
+    public var authority: String?
 
     /// Creates a request; servers build these from the wire, tests and clients by hand.
     public init(method: String, target: String, versionMinor: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
-                body: [UInt8] = [], peer: String = "", keepAlive: Bool = true) {
+                body: [UInt8] = [], peer: String = "", keepAlive: Bool = true, authority: String? = nil) {
         self.method = method
         self.target = target
         self.versionMinor = versionMinor
@@ -25,7 +29,12 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.peer = peer
         self.keepAlive = keepAlive
+        self.authority = authority
     }
+
+    /// The host the request is for: an absolute-form target's authority, else the `Host` field
+    /// (RFC 9112 §3.2.3).
+    public var host: String? { authority ?? headers["Host"] }
 
     /// The path part of the target, before any `?`.
     public var path: Substring {

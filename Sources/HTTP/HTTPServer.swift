@@ -41,7 +41,10 @@ public final class HTTPServer: Sendable {
     private let group: EventLoopGroup
     private let listenerFD: Int32
     private let loops: Mutex<[ServerLoop]> = Mutex([])
-    private let openConnections = Atomic<Int>(0)
+    /// Open connections, in total and per client (`MAX_CONNECTIONS`, `MAX_CONNECTIONS_PER_PEER`).
+    let admission: ConnectionAdmission
+    /// Request-body bytes held by all connections (`MAX_BUFFERED_BODY_BYTES`).
+    let bodyBudget: BodyBudget
     private let shutdownStarted = Atomic<Bool>(false)
     private let drainTimeout: Duration
 
@@ -69,6 +72,10 @@ public final class HTTPServer: Sendable {
         port = (try? Socket.localAddress(listenerFD).port) ?? configuration.port
         rejectionHook = onRejection
         drainTimeout = configuration.limits.drainTimeout
+        admission = ConnectionAdmission(totalMax: configuration.limits.connectionsMax,
+                                        perPeerMax: configuration.limits.connectionsPerPeerMax)
+        bodyBudget = BodyBudget(bytesMax: configuration.limits.bufferedBodyBytesMax,
+                                smallBodyBytesMax: configuration.limits.smallBodyBytesMax)
         self.group = try group ?? EventLoopGroup(count: configuration.loopCount, name: "http")
         for loop in self.group.loops {
             let started = Mutex<Result<Void, any Error>?>(nil)
@@ -99,10 +106,10 @@ public final class HTTPServer: Sendable {
     public var eventLoops: EventLoopGroup { group }
 
     /// Connections currently open.
-    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+    public var connectionCount: Int { admission.count }
 
-    func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
-    func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
+    /// Request-body bytes buffered now by all connections.
+    public var bufferedBodyBytes: Int { bodyBudget.bytesHeld }
 
     /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
     /// (their responses say `Connection: close`), then close whatever is left after the drain
@@ -124,7 +131,7 @@ public final class HTTPServer: Sendable {
             try? await Task.sleep(for: .milliseconds(1))
         }
         close(listenerFD)
-        while openConnections.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
+        while admission.count > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for serverLoop in serverLoops { serverLoop.loop.execute { serverLoop.closeAll() } }

@@ -12,8 +12,11 @@ public enum BodyFraming: Sendable, Equatable {
 public struct RequestHead: Sendable {
     /// The method token.
     public var method: String
-    /// The request-target in origin form (or `*`).
+    /// The request-target in origin form (or `*`); an absolute-form target is reduced to it.
     public var target: String
+    /// The authority of an absolute-form target (RFC 9112 §3.2.2), which replaces `Host`; `nil`
+    /// for origin form.
+    public var authority: String?
     /// 0 or 1.
     public var versionMinor: Int
     /// The fields as received.

@@ -37,6 +37,8 @@ enum RequestHeadParser {
         while index < count {
             guard let lfIndex = indexOfLF(bytes, from: index) else { break }
             if lfIndex == 0 || bytes[lfIndex - 1] != cr { return .failure(.badRequest("bare LF in the header section")) }
+            // CR CR LF: the first CR is bare (RFC 9112 §2.2), and the head would never end here.
+            if lfIndex >= 2 && bytes[lfIndex - 2] == cr { return .failure(.badRequest("bare CR in the header section")) }
             if firstLineEnd == nil {
                 firstLineEnd = lfIndex
                 if lfIndex - 1 > limits.requestLineBytesMax { return .failure(.uriTooLong) }
@@ -94,11 +96,17 @@ enum RequestHeadParser {
         index += 10
 
         let method = string(bytes, methodEnd == 0 ? 0 : 0, methodEnd)
-        let target = string(bytes, targetStart, targetEnd)
-        // Origin form only (or `*` for OPTIONS): absolute form is for proxies, which we are not
-        // from the client's point of view; authority form is for CONNECT.
-        guard bytes[targetStart] == UInt8(ascii: "/") || (target == "*" && method == "OPTIONS") else {
-            return .failure(.badRequest("request-target must be in origin form"))
+        var target = string(bytes, targetStart, targetEnd)
+        var authority: String? = nil
+        // Origin form, `*` for OPTIONS, or absolute form, which a server MUST accept (RFC 9112
+        // §3.2.2): it is routed on its origin form and its authority replaces Host (§3.2.3).
+        // Authority form is for CONNECT, which we do not serve.
+        if bytes[targetStart] != UInt8(ascii: "/") && !(target == "*" && method == "OPTIONS") {
+            guard let absolute = AbsoluteTarget(target) else {
+                return .failure(.badRequest("request-target must be origin form or an http(s) URI"))
+            }
+            target = absolute.originForm
+            authority = absolute.authority
         }
 
         // The fields stay bytes (HTTPHeaders.Wire): offsets into the field section, copied once below.
@@ -107,7 +115,14 @@ enum RequestHeadParser {
         // Most requests carry a handful of fields: one allocation, where growing was two or three.
         entries.reserveCapacity(min(8, limits.headerFieldsMax))
         while true {
-            if bytes[index] == cr { break }  // the empty line: scan() guaranteed CRLF here
+            if bytes[index] == cr {
+                // RFC 9112 §2.2: a CR is a line end only with its LF. scan() stopped at the first
+                // CRLF CRLF, so CR LF here is the empty line that ends the head; a bare CR
+                // (`\rContent-Length: 40`) must not end the section early and hand the rest of the
+                // fields and the body to a "next request" (issue 22 item 6): refused, like bare LF.
+                guard bytes[index + 1] == lf else { return .failure(.badRequest("bare CR in the header section")) }
+                break
+            }
             if bytes[index] == space || bytes[index] == tab {
                 return .failure(.badRequest("obsolete line folding"))  // RFC 9112 §5.2
             }
@@ -136,8 +151,8 @@ enum RequestHeadParser {
             index = nextLine
         }
         let section = UnsafeRawBufferPointer(rebasing: bytes[fieldsStart..<index])
-        return framing(method: method, target: target, versionMinor: versionMinor, section: section, entries: entries,
-                       limits: limits)
+        return framing(method: method, target: target, authority: authority, versionMinor: versionMinor, section: section,
+                       entries: entries, limits: limits)
     }
 
     /// Skips, eight at a time, bytes that are certainly field-value bytes (0x20-0x7E, 0x80-0xFF):
@@ -167,7 +182,8 @@ enum RequestHeadParser {
     /// The fields are `entries` of `section` (the head's field lines, still in the read buffer):
     /// names are compared as bytes, and only the rare `Transfer-Encoding` and `Connection`
     /// values become strings.
-    private static func framing(method: String, target: String, versionMinor: Int, section: UnsafeRawBufferPointer,
+    private static func framing(method: String, target: String, authority: String?, versionMinor: Int,
+                                section: UnsafeRawBufferPointer,
                                 entries: [(nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32)],
                                 limits: HTTPLimits) -> Outcome {
         var hostCount = 0
@@ -230,7 +246,8 @@ enum RequestHeadParser {
         let headers = HTTPHeaders(wire: HTTPHeaders.Wire(bytes: Array(section), entries: entries))
         // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request (a 1.0
         // client cannot parse an interim response).
-        return .success(RequestHead(method: method, target: target, versionMinor: versionMinor, headers: headers,
+        return .success(RequestHead(method: method, target: target, authority: authority, versionMinor: versionMinor,
+                                    headers: headers,
                                     framing: framing, keepAlive: persistent,
                                     expectsContinue: expectsContinue && framing != .none && versionMinor == 1))
     }

@@ -116,6 +116,6 @@ public struct RequestParser {
 
     private func makeRequest(_ head: RequestHead, body: [UInt8], peer: String) -> HTTPRequest {
         HTTPRequest(method: head.method, target: head.target, versionMinor: head.versionMinor, headers: head.headers,
-                    body: body, peer: peer, keepAlive: head.keepAlive)
+                    body: body, peer: peer, keepAlive: head.keepAlive, authority: head.authority)
     }
 }

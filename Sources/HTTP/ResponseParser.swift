@@ -52,7 +52,12 @@ struct ResponseParser {
                 }
                 let bodyless = requestWasHead || response.status == 204 || response.status == 304
                     || (100..<200).contains(response.status)
-                if bodyless { return (.response(response, keepAlive: keepAlive), end) }
+                // RFC 9112 §6.3 rule 1: an answer to HEAD has no body, yet its fields describe the GET's
+                // body, and a faulty upstream may send that body anyway, late: on a pooled connection it
+                // would be read as the next request's answer. Nothing can tell such bytes from a real
+                // answer, so a connection that answered HEAD is not reused (HEAD is rare; the cost is
+                // one connect).
+                if bodyless { return (.response(response, keepAlive: keepAlive && !requestWasHead), end) }
                 switch framing {
                 case .length(0):
                     return (.response(response, keepAlive: keepAlive), end)
@@ -126,6 +131,12 @@ struct ResponseParser {
             return UnsafeRawPointer(found) - UnsafeRawPointer(base)
         }
         var index = find(0x0A, from: 12, to: bytes.count) + 1
+        // RFC 9112 §4: reason-phrase = *( HTAB / SP / VCHAR / obs-text ); a CR or other control
+        // inside the status line is refused (RFC 9112 §2.2: a bare CR is never a line end).
+        for position in 12..<max(12, index - 2) {
+            let byte = bytes[position]
+            if byte < 0x20 && byte != 0x09 || byte == 0x7F { return nil }
+        }
         let fieldsStart = index
         var contentLength: Int? = nil
         var chunked = false
@@ -134,7 +145,13 @@ struct ResponseParser {
         // No String per field: a proxy passes on the field lines it keeps as bytes (`fieldLines`).
         var fieldLines: [UInt8] = []
         fieldLines.reserveCapacity(bytes.count - fieldsStart)
-        while index + 1 < bytes.count, bytes[index] != 0x0D {
+        while index + 1 < bytes.count {
+            if bytes[index] == 0x0D {
+                // The empty line ends the head only as CR LF: a bare CR at a line's start is not a
+                // line end (RFC 9112 §2.2) and would cut the fields (and the framing) short.
+                guard bytes[index + 1] == 0x0A else { return nil }
+                break
+            }
             let lineEnd = find(0x0D, from: index, to: bytes.count)
             guard lineEnd + 1 < bytes.count, bytes[lineEnd + 1] == 0x0A else { return nil }
             let colon = find(UInt8(ascii: ":"), from: index, to: lineEnd)

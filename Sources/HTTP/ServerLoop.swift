@@ -12,14 +12,16 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     let responder: any HTTPResponder
     private let listenerFD: Int32
     private unowned let server: HTTPServer
+    /// The server's process-wide body budget (all loops share it).
+    let bodyBudget: BodyBudget
     private var connections: [Int32: HTTPConnection] = [:]
     var dirty: [HTTPConnection] = []
     /// The batch ``flushDirty()`` is flushing; empty between calls.
     private var flushing: [HTTPConnection] = []
     private(set) var draining = false
     private var accepting = false
-    /// Out of descriptors: the listener is off the loop until a connection closes or a tick
-    /// passes. A level-triggered listener that stays readable while `accept` fails with EMFILE
+    /// Out of descriptors, or at MAX_CONNECTIONS: the listener is off the loop until a connection
+    /// closes or a tick passes. A level-triggered listener that stays readable while `accept` fails with EMFILE
     /// would wake the loop at once, forever: one core at 100% (tested: `ServerResourceLimitTests`).
     private var acceptPaused = false
     private var date = HTTPDate()
@@ -31,6 +33,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
         self.listenerFD = listenerFD
         self.server = server
         self.limits = limits
+        bodyBudget = server.bodyBudget
         self.responder = responder
         scratch = .allocate(byteCount: 64 * 1024, alignment: 16)
     }
@@ -56,25 +59,41 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     func handleEvent(_ events: UInt32) {
         guard accepting else { return }
         for _ in 0..<64 {
+            // MAX_CONNECTIONS reached: stop accepting, as nginx does past worker_connections.
+            // Newcomers wait in the kernel's backlog; the listener comes back when one closes.
+            guard server.admission.reservePlace() else {
+                pauseAccepting()
+                return
+            }
             let accepted: (fd: Int32, peer: SocketAddress)?
             do {
                 accepted = try Socket.accept(listenerFD)
             } catch {
                 // EMFILE/ENFILE (or ENOBUFS/ENOMEM): the connection stays in the kernel's backlog.
+                server.admission.cancelPlace()
                 pauseAccepting()
                 return
             }
-            guard let (fd, peer) = accepted else { return }
+            guard let (fd, peer) = accepted else {
+                server.admission.cancelPlace()
+                return
+            }
+            let host = peer.host
+            // Past MAX_CONNECTIONS_PER_PEER: closed before a byte is read, so it costs nothing to refuse.
+            guard server.admission.admit(peer: host) == .admitted else {
+                close(fd)
+                continue
+            }
             try? Socket.setNoDelay(fd)
-            let connection = HTTPConnection(fd: fd, peer: peer.host, owner: self)
+            let connection = HTTPConnection(fd: fd, peer: host, owner: self)
             do {
                 try loop.register(fd, events: EventMask.readable | EventMask.peerClosed, handler: connection)
             } catch {
                 close(fd)
+                server.admission.release(peer: host)
                 continue
             }
             connections[fd] = connection
-            server.connectionOpened()
         }
     }
 
@@ -106,7 +125,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
     }
 
     private func resumeAccepting() {
-        guard accepting, acceptPaused else { return }
+        guard accepting, acceptPaused, !server.admission.isFull else { return }
         acceptPaused = false
         do {
             try loop.register(listenerFD, events: EventMask.readable | EventMask.exclusive, handler: self)
@@ -124,7 +143,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
 
     func connectionClosed(_ connection: HTTPConnection) {
         connections[connection.fd] = nil
-        server.connectionClosed()
+        server.admission.release(peer: connection.peer)
         resumeAccepting()
     }
 

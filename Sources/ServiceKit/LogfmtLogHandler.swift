@@ -28,7 +28,9 @@ public struct LogfmtLogHandler: LogHandler {
             Self.appendValue(event.message.description, to: &line)
         }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)="
+            line += " "
+            Self.appendKey(key, to: &line)
+            line += "="
             Self.appendValue(value.description, to: &line)
         }
         line += "\n"
@@ -37,23 +39,61 @@ public struct LogfmtLogHandler: LogHandler {
         }
     }
 
-    /// Quotes values with spaces, quotes or `=`, as logfmt readers expect.
+    /// Quotes values with spaces, quotes, `=` or anything not plain ASCII, as logfmt readers
+    /// expect, and escapes inside the quotes every character that could end, forge or hide a line:
+    /// `"` and `\` as `\"` and `\\`, LF, CR and TAB as `\n`, `\r`, `\t`, and every other control
+    /// or invisible format character (C0, DEL, C1 with NEL, U+2028/U+2029, bidi overrides) as
+    /// `\u00XX` (Go's and JSON's form, which logfmt readers decode). Values carry client input (a
+    /// target, a method, a username): unescaped, a CR or LF in one would start a forged log line.
+    /// Scalar by scalar: as a `Character`, CR LF is one grapheme and matched neither `\r` nor `\n`.
     static func appendValue(_ value: String, to line: inout String) {
-        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" }
-        guard needsQuotes else {
+        var plain = !value.isEmpty
+        for byte in value.utf8 where byte <= 0x20 || byte == 0x22 || byte == 0x3D || byte == 0x5C || byte >= 0x7F {
+            plain = false
+            break
+        }
+        guard !plain else {
             line += value
             return
         }
         line += "\""
-        for character in value {
-            switch character {
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\"": line += "\\\""
             case "\\": line += "\\\\"
             case "\n": line += "\\n"
-            default: line.append(character)
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            default:
+                if isHidden(scalar) {
+                    let hex = String(scalar.value, radix: 16)
+                    line += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                } else {
+                    line.unicodeScalars.append(scalar)
+                }
             }
         }
         line += "\""
+    }
+
+    /// A key as an unquoted logfmt identifier: any byte that is not printable ASCII, or is a space,
+    /// `=` or `"`, becomes `_`, so no key can end the line or pass for a value.
+    static func appendKey(_ key: String, to line: inout String) {
+        for byte in key.utf8 {
+            let safe = byte > 0x20 && byte < 0x7F && byte != 0x3D && byte != 0x22
+            line.unicodeScalars.append(Unicode.Scalar(safe ? byte : UInt8(ascii: "_")))
+        }
+    }
+
+    /// Controls (Cc: C0, DEL, C1), format characters (Cf: bidi overrides, zero-width ones) and
+    /// the line and paragraph separators: what would break a line or hide text from a reader.
+    private static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x20 || scalar.value == 0x7F { return true }
+        guard scalar.value >= 0x80 else { return false }
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
     }
 }
 

@@ -16,14 +16,37 @@ public struct CommonConfig: Sendable {
     public var logLevel: Logger.Level
     /// Event loops; one per core unless `EVENT_LOOPS` says otherwise (benchmarks pin to one).
     public var loopCount: Int?
+    /// `MAX_CONNECTIONS`: connections open at once (``HTTPLimits/connectionsMax``).
+    public var connectionsMax: Int
+    /// `MAX_CONNECTIONS_PER_PEER`: connections open at once per client, 0 for no limit
+    /// (``HTTPLimits/connectionsPerPeerMax``).
+    public var connectionsPerPeerMax: Int
+    /// `MAX_BUFFERED_BODY_BYTES`: request-body bytes held by all connections together
+    /// (``HTTPLimits/bufferedBodyBytesMax``).
+    public var bufferedBodyBytesMax: Int
 
-    /// Reads and validates the common variables.
-    public init(environment: Environment, defaultPort: Int) throws {
+    /// Reads and validates the common variables. `defaultConnectionsPerPeerMax`: the gateway,
+    /// which clients reach, limits each client; the services, whose peers are the gateway and
+    /// trade, do not by default.
+    public init(environment: Environment, defaultPort: Int, defaultConnectionsPerPeerMax: Int = 0) throws {
         host = try environment.host()
         port = try environment.port(default: defaultPort)
         maxBodyBytes = try environment.int("MAX_BODY_BYTES", default: 1_048_576, in: 1...(64 * 1_048_576))
         logLevel = try environment.logLevel()
         loopCount = environment.raw("EVENT_LOOPS") == nil ? nil : try environment.int("EVENT_LOOPS", default: 1, in: 1...256)
+        let defaults = HTTPLimits()
+        connectionsMax = try environment.int("MAX_CONNECTIONS", default: defaults.connectionsMax, in: 1...1_000_000)
+        connectionsPerPeerMax = try environment.int("MAX_CONNECTIONS_PER_PEER", default: defaultConnectionsPerPeerMax,
+                                                    in: 0...1_000_000)
+        // Large bodies may use three quarters of the budget (BodyBudget): one of MAX_BODY_BYTES must
+        // fit. The default grows with a larger MAX_BODY_BYTES; a budget set too small is an error.
+        let needed = maxBodyBytes + (maxBodyBytes + 2) / 3
+        bufferedBodyBytesMax = try environment.int("MAX_BUFFERED_BODY_BYTES",
+                                                   default: max(defaults.bufferedBodyBytesMax, needed), in: 1...(1 << 40))
+        guard bufferedBodyBytesMax >= needed else {
+            throw ConfigError("MAX_BUFFERED_BODY_BYTES",
+                              "must be at least \(needed) (three quarters of it must hold one MAX_BODY_BYTES body), got \(bufferedBodyBytesMax)")
+        }
     }
 }
 
@@ -60,6 +83,9 @@ public final class ServiceHost: Sendable {
         let router = builder.build()
         var limits = limits
         limits.bodyBytesMax = config.maxBodyBytes
+        limits.connectionsMax = config.connectionsMax
+        limits.connectionsPerPeerMax = config.connectionsPerPeerMax
+        limits.bufferedBodyBytesMax = config.bufferedBodyBytesMax
         let configuration = HTTPServer.Configuration(host: config.host, port: config.port, loopCount: config.loopCount,
                                                      limits: limits)
         let observer = RequestObserver(logger: logger)

@@ -302,6 +302,9 @@ struct HTTPServerTests {
         ("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "v", count: 33 * 1024) + "\r\n\r\n", 431, "field section over 32 KiB"),
         ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n", 413, "chunk over the 64 KiB body limit"),
         ("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n\u{0}\r\n\r\n", 400, "garbage after a good request (answered, then 400)"),
+        // Issue 22 item 6: this was answered as two requests (the "body" as the second).
+        ("GET /health HTTP/1.1\r\nHost: a\r\n\rContent-Length: 35\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+         "bare CR at the start of a field line is refused, not the end of the head"),
     ]
 
     @Test("answers every framing error with its status, Connection: close, and a closed socket",

@@ -51,6 +51,12 @@ struct RequestParserTests {
         ("POST /e HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
          .ok(Seen(method: "POST", target: "/e", minor: 0, keepAlive: false, body: "hi")), "1.0 Expect is ignored (RFC 9110 §10.1.1)"),
         ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", .ok(Seen(method: "OPTIONS", target: "*")), "asterisk form for OPTIONS"),
+        // RFC 9112 §3.2.2: a server MUST accept absolute form; it routes on the origin form.
+        ("GET http://a/x?q=1 HTTP/1.1\r\nHost: a\r\n\r\n", .ok(.get("/x?q=1", fields: ["Host: a"])), "absolute form reduced to origin form"),
+        ("GET HTTPS://Ex.COM:8443 HTTP/1.1\r\nHost: b\r\n\r\n", .ok(.get("/")), "scheme in any case; an empty path is /"),
+        ("GET hTtP://a?q HTTP/1.1\r\nHost: a\r\n\r\n", .ok(.get("/?q")), "an empty path before a query is /"),
+        ("GET http://[::1]:8080/p HTTP/1.0\r\n\r\n", .ok(.get("/p", minor: 0, keepAlive: false)), "an IPv6 literal authority; 1.0 needs no Host"),
+        ("POST http://a/p HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi", .ok(.post("/p", body: "hi")), "absolute form with a body"),
         ("GET " + target8192 + " HTTP/1.1\r\nHost: a\r\n\r\n", .ok(.get(target8192)), "a request line of exactly 8 KiB"),
         ("GET / HTTP/1.1\r\n" + section(of: 32 * 1024) + "\r\n", .ok(.get("/")), "a field section of exactly 32 KiB"),
         ("GET / HTTP/1.1\r\n" + fields(100) + "\r\n", .ok(.get("/")), "exactly 100 fields"),
@@ -88,6 +94,20 @@ struct RequestParserTests {
         ("GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", .rejected(400), "bare LF ending a field line"),
         ("GET / HTTP/1.1\nHost: a\r\n\r\n", .rejected(400), "bare LF ending the request line"),
         ("GET / HTTP/1.1\r\nHost: a\r\nX: a\u{7f}\r\n\r\n", .rejected(400), "DEL in a value"),
+        // RFC 9112 §2.2: a CR not followed by LF is never a line end, wherever it is (issue 22 item 6).
+        ("GET /health HTTP/1.1\r\nHost: a\r\n\rContent-Length: 40\r\n\r\n" + String(repeating: "G", count: 40), .rejected(400),
+         "bare CR at the start of a field line does not end the head (was two requests)"),
+        ("GET / HTTP/1.1\r\n\rHost: a\r\n\r\n", .rejected(400), "bare CR at the start of the first field line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\n\r\r\n", .rejected(400), "bare CR before the empty line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\r\n\r\n", .rejected(400), "CR CR LF is not an empty line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX:\rb\r\n\r\n", .rejected(400), "bare CR starting a value"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX\r: b\r\n\r\n", .rejected(400), "bare CR in a field name"),
+        ("GET /\r HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "bare CR in the target"),
+        ("GET\r/ HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "bare CR after the method"),
+        ("GET / HTTP/1.1\r\rHost: a\r\n\r\n", .rejected(400), "bare CR ending the request line"),
+        ("\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "bare CR before the request line"),
+        ("GET /a HTTP/1.1\r\nHost: a\r\n\r\n\rGET /b HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400, after: .get("/a")),
+         "bare CR between pipelined requests"),
         ("GET / HTTP/1.1\r\nHost: a\r\n: b\r\n\r\n", .rejected(400), "empty field name"),
         ("GET / HTTP/1.1\r\nHost: a\r\nX(y): b\r\n\r\n", .rejected(400), "non-token byte in a field name"),
         ("GET / HTTP/1.1\r\n\r\n", .rejected(400), "missing Host in 1.1 (RFC 9112 §3.2)"),
@@ -102,7 +122,18 @@ struct RequestParserTests {
         ("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "two spaces after the method"),
         ("GET /\tx HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "tab inside the target"),
         ("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "non-token method"),
-        ("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "absolute form: we are not a proxy"),
+        // Absolute form is accepted (RFC 9112 §3.2.2) but only for http(s), with an authority and no userinfo.
+        ("GET ftp://a/x HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "absolute form with a scheme other than http(s)"),
+        ("GET httpx://a/x HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "a scheme that only starts like http"),
+        ("GET http:/a/x HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "http: without //"),
+        ("GET http:// HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "absolute form with an empty authority"),
+        ("GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "absolute form with an empty host and a path"),
+        ("GET http://u:p@a/x HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "userinfo in the authority (RFC 9110 §4.2.4)"),
+        ("GET http://a#f/x HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "a fragment mark in the authority"),
+        ("GET http://a/x HTTP/1.1\r\n\r\n", .rejected(400), "absolute form still needs one Host in 1.1 (RFC 9112 §3.2)"),
+        ("GET http://a/x HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", .rejected(400), "absolute form with two Hosts"),
+        ("GET mailto:a@b HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "a URI that is not http(s)"),
+        ("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "authority form is for CONNECT, which is not served"),
         ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "asterisk form is for OPTIONS only"),
         ("GET " + target8193 + " HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(414), "request line one byte over 8 KiB"),
         ("GET " + target8193 + String(repeating: "a", count: 2000), .rejected(414), "a request line that never ends is cut at the limit"),
@@ -146,6 +177,24 @@ struct RequestParserTests {
         #expect(request.body == Array("abcd".utf8))
         #expect(request.peer == "p")
         #expect(!parser.isReadingBody)
+    }
+
+    @Test("an absolute-form target's authority replaces Host; origin form keeps Host (RFC 9112 §3.2.3)", arguments: [
+        ("GET http://Example.com:8080/p?x HTTP/1.1\r\nHost: other\r\n\r\n", "/p?x", "Example.com:8080" as String?, "Example.com:8080"),
+        ("GET https://[::1] HTTP/1.1\r\nHost: other\r\n\r\n", "/", "[::1]", "[::1]"),
+        ("GET /p HTTP/1.1\r\nHost: other\r\n\r\n", "/p", nil, "other"),
+    ] as [(String, String, String?, String)])
+    func authority(bytes: String, target: String, authority: String?, host: String) {
+        var parser = RequestParser(limits: Self.limits)
+        let (event, _) = Array(bytes.utf8).withUnsafeBytes { parser.parse($0, peer: "p") }
+        guard case .request(let request) = event else {
+            Issue.record("expected a request, got \(event)")
+            return
+        }
+        #expect(request.target == target)
+        #expect(request.path == target.split(separator: "?", omittingEmptySubsequences: false)[0])
+        #expect(request.authority == authority)
+        #expect(request.host == host)
     }
 
     @Test("parses Content-Length digit by digit", arguments: [

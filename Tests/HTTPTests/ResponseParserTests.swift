@@ -27,6 +27,13 @@ struct ResponseParserTests {
         ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc", .failure, "conflicting lengths"),
         ("HTTP/1.1 2x0 OK\r\n\r\n", .failure, "malformed status code"),
         ("HTTX/1.1 200 OK\r\n\r\n", .failure, "not HTTP"),
+        // RFC 9112 §2.2: a bare CR is never a line end, so never the end of the head.
+        ("HTTP/1.1 200 OK\r\nX: 1\r\n\rContent-Length: 5\r\n\r\nhello", .failure,
+         "bare CR at the start of a field line does not end the head"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\r\n\r\nok", .failure, "bare CR before the empty line"),
+        ("HTTP/1.1 200 O\rK\r\nContent-Length: 2\r\n\r\nok", .failure, "bare CR in the reason phrase"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\rX: 1\r\n\r\n", .failure,
+         "bare CR at the start of a trailer line"),
     ]
 
     @Test(arguments: rows.indices)

@@ -82,6 +82,12 @@ import TradeService
         (.gateway, "UPSTREAM_TIMEOUT_MS", "0", "zero"),
         (.gateway, "AUTH_URL", "http://127.0.0.1", "no port"),
         (.gateway, "RATE_LIMIT_RPS", "-1", "negative"),
+        (.auth, "MAX_CONNECTIONS", "0", "no connection could be served"),
+        (.stock, "MAX_CONNECTIONS", "10k", "a unit suffix"),
+        (.trade, "MAX_CONNECTIONS_PER_PEER", "-1", "negative"),
+        (.gateway, "MAX_CONNECTIONS_PER_PEER", "many", "a word"),
+        (.gateway, "MAX_BUFFERED_BODY_BYTES", "0", "no body could be read"),
+        (.auth, "MAX_BUFFERED_BODY_BYTES", "1048576", "three quarters of it cannot hold one MAX_BODY_BYTES body"),
     ]
 
     @Test(arguments: refusals)
@@ -123,6 +129,9 @@ import TradeService
         (.trade, ["INITIAL_CASH": "0.00"], "zero cash"),
         (.trade, ["INITIAL_CASH": "25000"], "whole dollars"),
         (.gateway, ["RATE_LIMIT_RPS": "0"], "rate limiting off"),
+        (.gateway, ["MAX_CONNECTIONS_PER_PEER": "0"], "no per-client limit"),
+        (.auth, ["MAX_BODY_BYTES": "67108864"], "a larger body limit raises the default body budget with it"),
+        (.trade, ["MAX_BUFFERED_BODY_BYTES": "1398102"], "the smallest budget that holds one default body"),
     ]
 
     @Test(arguments: acceptances)
@@ -199,5 +208,11 @@ import TradeService
         #expect(gateway.authURL == ServiceURL("http://127.0.0.1:5001"))
         #expect(gateway.tradeURL == ServiceURL("http://127.0.0.1:5003"))
         #expect(gateway.upstreamTimeoutMs == 5000 && gateway.rateLimitRPS == 100 && gateway.rateLimitBurst == 200)
+        // Issue 22: memory limits, every process; only the gateway limits connections per client.
+        for common in [auth.common, stock.common, trade.common, gateway.common] {
+            #expect(common.connectionsMax == 10_000 && common.bufferedBodyBytesMax == 32 * 1_048_576)
+        }
+        #expect(gateway.common.connectionsPerPeerMax == 512)
+        #expect([auth.common, stock.common, trade.common].allSatisfy { $0.connectionsPerPeerMax == 0 })
     }
 }

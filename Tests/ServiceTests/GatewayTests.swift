@@ -111,6 +111,25 @@ struct GatewayTests {
         }
     }
 
+    /// RFC 9112 §3.2.2: an absolute-form target is accepted, routed on its path, and forwarded in
+    /// origin form: the service never sees the client's URI or its authority.
+    @Test func anAbsoluteFormTargetIsRoutedOnItsPathAndForwardedInOriginForm() async throws {
+        let echo = try SuiteEchoUpstream(.echo)
+        defer { echo.stop() }
+        try await Self.withStock(echo) { suite in
+            let reply = try await SuiteRawHTTP.sendAsync("GET", "HTTP://trading.example:5000/stocks/AAPL?x=1",
+                                                         port: suite.gatewayPort).get()
+            try #require(reply.status == 200, "\(reply.status) \(reply.text)")
+            try #require(echo.requestCount == 1)
+            let seen = echo.requestHeads[0]
+            #expect(seen.components(separatedBy: "\r\n")[0] == "GET /stocks/AAPL?x=1 HTTP/1.1", "\(seen)")
+            #expect(!seen.contains("trading.example"), "\(seen)")
+            let other = try await SuiteRawHTTP.sendAsync("GET", "gopher://trading.example/stocks/AAPL", port: suite.gatewayPort).get()
+            #expect(other.status == 400, "\(other.status) \(other.text)")
+            #expect(echo.requestCount == 1, "a refused target is not forwarded")
+        }
+    }
+
     @Test func responseFieldsWithoutAConnectionFieldAreFilteredAsBytesAndPassedVerbatim() async throws {
         let echo = try SuiteEchoUpstream(.echoWithoutConnectionField)
         defer { echo.stop() }
@@ -194,6 +213,26 @@ struct GatewayTests {
             }
             #expect(upstream.requestCount == 2)
             #expect(!upstream.requestHeads.contains { $0.hasSuffix(SuiteEchoUpstream.reusedMark) }, "\(upstream.requestHeads)")
+        }
+    }
+
+    /// RFC 9112 §6.3 rule 1: an answer to HEAD has no body, whatever its fields say. An upstream
+    /// that sends one anyway, late, must not have it read as the next request's answer: the
+    /// connection that answered a HEAD is never pooled, so the next request goes on a new one.
+    @Test func aBodySentLateAfterAHeadAnswerIsNeverTheNextRequestsAnswer() async throws {
+        let upstream = try SuiteEchoUpstream(.bodyAfterHead)
+        defer { upstream.stop() }
+        try await Self.withStock(upstream, oneLoop: true) { suite in
+            let client = suite.gateway()
+            let head = try await client.send("HEAD", "/stocks/AAPL")
+            #expect(head.status == 200 && head.body.isEmpty, "\(head.status)")
+            for symbol in ["MSFT", "IBM"] {
+                let reply = try await client.get("/stocks/\(symbol)")
+                #expect(reply.status == 200, "\(symbol): \(reply.status) \(reply.text)")
+                #expect(reply.text.hasPrefix("GET /stocks/\(symbol) HTTP/1.1\r\n"), "\(symbol) got another answer: \(reply.text)")
+            }
+            // The HEAD's connection was retired; the GETs then shared one pooled connection.
+            #expect(upstream.requestHeads.filter { $0.hasSuffix(SuiteEchoUpstream.reusedMark) }.count == 1, "\(upstream.requestHeads)")
         }
     }
 

@@ -35,6 +35,14 @@ public final class SuiteEchoUpstream: Sendable {
         /// Echoes, followed in the same write by bytes nobody asked for; a request that arrives
         /// afterwards on the same connection is recorded with ``reusedMark`` after its head.
         case trailingBytes
+        /// Answers a HEAD with a head promising a body (as HEAD answers do) and, in breach of
+        /// RFC 9112 §6.3, sends that "body" late: only when the connection's next request arrives,
+        /// and shaped as a whole response (``forgedAnswer``), which a client that pooled the
+        /// connection would take for the next request's answer. Other requests are echoed
+        /// (keep-alive), the ones on a reused connection recorded with ``reusedMark``.
+        case bodyAfterHead
+        /// Answers `GET /health` at once (so the gateway's start counts it healthy) and nothing else.
+        case silentButHealthy
     }
 
     /// Limits: small, this serves tests.
@@ -47,6 +55,9 @@ public final class SuiteEchoUpstream: Sendable {
         static let requestsPerConnectionMax = 16
         static let dribblePauseUs: UInt32 = 20_000
     }
+
+    /// What ``Behaviour/bodyAfterHead`` sends after a HEAD answer: bytes that parse as a response.
+    public static let forgedAnswer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nforged"
 
     /// Follows a recorded head that came on a connection which had served a request already.
     public static let reusedMark = "\r\n(reused connection)"
@@ -129,7 +140,27 @@ public final class SuiteEchoUpstream: Sendable {
             guard FakeSocket.sendAll(fd, Array(response.utf8) + body + Array("HTTP/1.1 200 OK\r\nContent-Le".utf8)),
                   let next = readHead(fd) else { return }
             heads.withLock { $0.append(next + Self.reusedMark) }
-        case .silent:
+        case .bodyAfterHead:
+            var head = head
+            var owesBody = false
+            for served in 0..<Limits.requestsPerConnectionMax {
+                if served > 0 { heads.withLock { $0.append(head + Self.reusedMark) } }
+                let answer: String
+                if owesBody {
+                    answer = Self.forgedAnswer  // the HEAD's late "body"; this request is never answered
+                    owesBody = false
+                } else if head.hasPrefix("HEAD ") {
+                    answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(Self.forgedAnswer.utf8.count)\r\n\r\n"
+                    owesBody = true
+                } else {
+                    answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(head.utf8.count)\r\n\r\n" + head
+                }
+                guard FakeSocket.sendAll(fd, Array(answer.utf8)), let next = readHead(fd) else { return }
+                head = next
+            }
+        case .silentButHealthy where head.hasPrefix("GET /health "):
+            _ = FakeSocket.sendAll(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"status\":\"ok\"}".utf8))
+        case .silent, .silentButHealthy:
             // Hold the connection, answering nothing, until the peer leaves or we stop.
             var waited: Int32 = 0
             var scratch = [UInt8](repeating: 0, count: 4096)
