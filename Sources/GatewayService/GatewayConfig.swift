@@ -9,6 +9,11 @@ public struct GatewayConfig: Sendable {
     public var stockURL: ServiceURL
     public var tradeURL: ServiceURL
     public var upstreamTimeoutMs: Int
+    /// How much longer than `UPSTREAM_TIMEOUT_MS` the gateway waits for trade. Trade starts no order
+    /// later than its own `UPSTREAM_TIMEOUT_MS` after receiving it; what may follow is that order's
+    /// commit (one fsync, milliseconds) and the answer's trip back. Without this grace an order
+    /// could commit just as the gateway gives up: a 504 for an order that executed.
+    public static let tradeCommitGraceMs = 1_000
     /// Tokens per second per client address; 0 turns rate limiting off.
     public var rateLimitRPS: Int
     public var rateLimitBurst: Int
