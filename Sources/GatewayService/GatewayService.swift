@@ -29,7 +29,8 @@ public enum GatewayService {
                                  honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"]) { _ in true }
         let health = AggregateHealth(upstreams: [("auth", config.authURL), ("stock", config.stockURL), ("trade", config.tradeURL)],
                                      group: group)
-        let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst) : nil
+        let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst,
+                                                              bucketsMax: config.rateLimitClientsMax) : nil
         // The same prefixes twice: the router's patterns, and the gateway's own path in front of it.
         let prefixes = [
             GatewayResponder.Prefix(pattern: "/auth/**", proxy: auth, path: "/auth", deeper: true),

@@ -17,8 +17,8 @@ final class RateLimiter: Sendable {
         var updated: ContinuousClock.Instant
     }
 
-    /// Most buckets kept: 100,000 × about 64 bytes (16-byte key, 24-byte bucket, table overhead)
-    /// is under 8 MiB, within the gateway's 128 MiB.
+    /// Most buckets kept by default (`RATE_LIMIT_CLIENTS_MAX`): 100,000 × about 64 bytes (16-byte
+    /// key, 24-byte bucket, table overhead) is under 8 MiB, within the gateway's 128 MiB.
     static let bucketsMax = 100_000
 
     private let rate: Double

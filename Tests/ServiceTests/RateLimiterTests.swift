@@ -1,4 +1,5 @@
 @testable import GatewayService
+import ServiceKit
 import Testing
 
 /// The gateway's per-client token bucket as a pure value over an injected clock (issue 22,
@@ -56,5 +57,15 @@ import Testing
         for _ in 0..<10 { _ = limiter.take(busy, now: later) }
         #expect(limiter.count == 1, "the full buckets went, the busy one stayed")
         #expect(limiter.take(busy, now: later) != nil)
+    }
+
+    @Test func theTableBoundIsConfigurable() throws {
+        #expect(try GatewayConfig(environment: Environment([:])).rateLimitClientsMax == 100_000)
+        #expect(try GatewayConfig(environment: Environment(["RATE_LIMIT_CLIENTS_MAX": "5000"])).rateLimitClientsMax == 5_000)
+        for bad in ["7", "-1", "1e5", "many"] {
+            #expect(throws: ConfigError.self, "RATE_LIMIT_CLIENTS_MAX=\(bad)") {
+                try GatewayConfig(environment: Environment(["RATE_LIMIT_CLIENTS_MAX": bad]))
+            }
+        }
     }
 }
