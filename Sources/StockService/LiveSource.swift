@@ -10,8 +10,8 @@ import Synchronization
 /// - otherwise one provider call per symbol at a time, shared by every concurrent request;
 /// - when the provider fails (down, slow, 5xx, garbage, rate-limited), the stored quote is served
 ///   with its original `as_of` (`cache`), else 503; an unknown symbol is 404;
-/// - a symbol the provider did not know is remembered for the TTL (``UnknownSymbols``): 404 again
-///   with no call;
+/// - a symbol the provider did not know is remembered for the TTL (``UnknownSymbols``, one per
+///   function: a quote and a series are asked for apart): 404 again with no call;
 /// - every call must fit the ``ProviderBudget``; past it the stored quote or history is served as
 ///   when the provider fails, else 503 with `Retry-After` (the seconds until the budget frees).
 final class LiveSource: MarketSource {
@@ -34,7 +34,9 @@ final class LiveSource: MarketSource {
     private let quoteFlights = SingleFlight<Result<QuoteStore.StoredQuote, FetchFailure>>()
     private let historyFlights = SingleFlight<Result<[DailyClose], FetchFailure>>()
     private let budget: ProviderBudget
-    private let unknown: UnknownSymbols
+    /// Symbols `GLOBAL_QUOTE` did not know, and those `TIME_SERIES_DAILY` did not know.
+    private let unknownQuotes: UnknownSymbols
+    private let unknownHistories: UnknownSymbols
 
     init(client: AlphaVantageClient, store: QuoteStore, config: StockConfig, names: [String: String],
          logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
@@ -43,7 +45,8 @@ final class LiveSource: MarketSource {
         self.ttl = TimeInterval(config.quoteTTLSeconds)
         self.tracked = config.trackedSymbols
         budget = ProviderBudget(perMinute: config.providerCallsPerMinute, perDay: config.providerCallsPerDay, now: now)
-        unknown = UnknownSymbols(entriesMax: config.unknownSymbolsMax, ttlSeconds: ttl)
+        unknownQuotes = UnknownSymbols(entriesMax: config.unknownSymbolsMax, ttlSeconds: ttl)
+        unknownHistories = UnknownSymbols(entriesMax: config.unknownSymbolsMax, ttlSeconds: ttl)
         self.names = names
         self.logger = logger
         self.now = now
@@ -65,8 +68,9 @@ final class LiveSource: MarketSource {
             StockMetrics.cache.hit.increment()
             return Quote(symbol: symbol, price: stored.price, asOf: stored.fetchedAt, source: .cache)
         }
-        // A symbol with a stored quote is asked again (it is one of few: only known symbols are stored).
-        if stored == nil, unknown.contains(symbol, now: now()) {
+        // Even with a stored quote: a symbol the provider has stopped knowing must not cost a call
+        // per request (each would spend the budget every other symbol needs).
+        if unknownQuotes.contains(symbol, now: now()) {
             StockMetrics.cache.unknown.increment()
             throw StockErrors.unknownSymbol(symbol)
         }
@@ -87,7 +91,7 @@ final class LiveSource: MarketSource {
 
     func history(_ symbol: String, days: Int) async throws -> [DailyClose] {
         // The negative cache first: it answers a flood of invented symbols from memory.
-        if unknown.contains(symbol, now: now()) {
+        if unknownHistories.contains(symbol, now: now()) {
             StockMetrics.cache.unknown.increment()
             throw StockErrors.unknownSymbol(symbol)
         }
@@ -121,7 +125,7 @@ final class LiveSource: MarketSource {
         case .success(let providerQuote):
             let fresh = QuoteStore.StoredQuote(price: providerQuote.price, fetchedAt: now())
             quotes.withLock { $0[symbol] = fresh }
-            unknown.remove(symbol)
+            unknownQuotes.remove(symbol)
             do {
                 try await store.saveQuote(symbol, fresh)
             } catch {
@@ -129,7 +133,7 @@ final class LiveSource: MarketSource {
             }
             return .success(fresh)
         case .failure(let error):
-            noteFailure(error, symbol: symbol)
+            noteFailure(error, symbol: symbol, in: unknownQuotes)
             return .failure(.provider(error))
         }
     }
@@ -145,6 +149,7 @@ final class LiveSource: MarketSource {
         }
         switch result {
         case .success(let closes):
+            unknownHistories.remove(symbol)
             do {
                 try await store.saveCloses(symbol, closes, fetchedAt: now())
             } catch {
@@ -152,7 +157,7 @@ final class LiveSource: MarketSource {
             }
             return .success(closes)
         case .failure(let error):
-            noteFailure(error, symbol: symbol)
+            noteFailure(error, symbol: symbol, in: unknownHistories)
             return .failure(.provider(error))
         }
     }
@@ -168,8 +173,8 @@ final class LiveSource: MarketSource {
         }
     }
 
-    /// Remembers an unknown symbol; logs any other failure.
-    private func noteFailure(_ error: ProviderError, symbol: String) {
+    /// Remembers an unknown symbol in `unknown`; logs any other failure.
+    private func noteFailure(_ error: ProviderError, symbol: String, in unknown: UnknownSymbols) {
         guard error != .unknownSymbol else {
             unknown.insert(symbol, now: now())
             return

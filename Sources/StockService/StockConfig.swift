@@ -14,9 +14,9 @@ public struct StockConfig: Sendable {
     public var providerCallsPerMinute: Int
     /// `PROVIDER_CALLS_PER_DAY`: provider calls allowed in any 24 h; 0 means no limit (free key: 25).
     public var providerCallsPerDay: Int
-    /// `UNKNOWN_SYMBOLS_MAX`: entries in the negative cache of symbols the provider does not know
-    /// (each kept for the quote TTL; the oldest is evicted first). A symbol is at most 10 bytes, so
-    /// the default 10,000 entries hold well under 1 MiB.
+    /// `UNKNOWN_SYMBOLS_MAX`: entries in each negative cache (quotes, histories) of symbols the
+    /// provider does not know, each kept for the quote TTL; the oldest is evicted first. A symbol is
+    /// at most 10 bytes, so the default 10,000 entries hold well under 1 MiB per cache.
     public var unknownSymbolsMax: Int
     /// `STOCK_SYMBOLS`: what `GET /stocks` lists in live mode.
     public var trackedSymbols: [String]

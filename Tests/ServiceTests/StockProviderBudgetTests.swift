@@ -20,22 +20,40 @@ import Testing
         defer { fake.stop() }
         let clock = F.MovableClock()
         try await F.withStock(providerURL: fake.baseURL, clock: clock, ["QUOTE_TTL_SECONDS": "60"]) { stock in
-            for target in ["/stocks/ZZZZ1", "/stocks/zzzz1", "/stocks/ZZZZ1/history", "/stocks/ZZZZ1"] {
+            for target in ["/stocks/ZZZZ1", "/stocks/zzzz1", "/stocks/ZZZZ1/history", "/stocks/ZZZZ1", "/stocks/ZZZZ1/history"] {
                 let reply = try await stock.client.get(target)
                 F.expectProblem(reply, status: 404, type: "/problems/unknown-symbol", target)
             }
-            #expect(Self.calls(fake) == 1, "one call, then the negative cache: \(fake.requests)")
+            #expect(fake.callCount(function: "GLOBAL_QUOTE", symbol: "ZZZZ1") == 1, "one call, then the negative cache")
+            #expect(fake.callCount(function: "TIME_SERIES_DAILY", symbol: "ZZZZ1") == 1, "each function remembers its own")
+            #expect(Self.calls(fake) == 2, "\(fake.requests)")
 
             clock.advance(seconds: 59)
             F.expectProblem(try await stock.client.get("/stocks/ZZZZ1"), status: 404, type: "/problems/unknown-symbol")
-            #expect(Self.calls(fake) == 1, "remembered for the quote TTL")
+            #expect(Self.calls(fake) == 2, "remembered for the quote TTL")
 
             // Past the TTL it is asked again, and a symbol that became known is served.
             clock.advance(seconds: 1)
             fake.setQuote(symbol: "ZZZZ1", price: "3.2500", day: "2026-11-24")
             let listed = try await stock.client.get("/stocks/ZZZZ1")
             #expect(listed.status == 200 && listed.string("source") == "live", "\(listed.text)")
-            #expect(Self.calls(fake) == 2)
+            #expect(Self.calls(fake) == 3)
+        }
+    }
+
+    @Test func aStoredSymbolTheProviderStopsKnowingCostsOneCallPerTTL() async throws {
+        let fake = try FakeProvider()
+        defer { fake.stop() }
+        fake.setQuote(symbol: "IBM", price: "232.1600", day: "2026-11-24")
+        let clock = F.MovableClock()
+        try await F.withStock(providerURL: fake.baseURL, clock: clock, ["QUOTE_TTL_SECONDS": "60"]) { stock in
+            #expect(try await stock.client.get("/stocks/IBM").string("source") == "live")
+            clock.advance(seconds: 61)
+            fake.setMode(.emptyQuote)  // delisted
+            for _ in 0..<20 {
+                F.expectProblem(try await stock.client.get("/stocks/IBM"), status: 404, type: "/problems/unknown-symbol")
+            }
+            #expect(Self.calls(fake) == 2, "one call to learn it, none per request after: \(fake.requests)")
         }
     }
 
