@@ -152,6 +152,10 @@ public final class HTTPClient: Sendable {
     /// (where its deadline still fires) for the lookup. Never `getaddrinfo` here: it can block for
     /// seconds, and every connection of the loop would wait.
     private func resolveAndSubmit(_ job: UpstreamJob, to pool: UpstreamPool) {
+        if let address = configuration.resolver.freshAddress(host: configuration.host, port: configuration.port) {
+            pool.submit(job, address: address)
+            return
+        }
         let loop = pool.loop
         let answer = configuration.resolver.resolve(
             host: configuration.host, port: configuration.port, successSeconds: configuration.dnsCacheSeconds,

@@ -70,6 +70,18 @@ public final class HostResolver: Sendable {
         threads = LookupThreads(threads: Self.threadsMax, queuedMax: Self.queuedLookupsMax, name: "resolver")
     }
 
+    /// The address of `host:port` if known and not expired: the per-request path, one lock and no
+    /// allocation. Anything else is for ``resolve(host:port:successSeconds:failureSeconds:waiter:)``.
+    public func freshAddress(host: String, port: Int) -> SocketAddress? {
+        let at = now()
+        return entries.withLock { table in
+            guard let entry = table[Key(host: host, port: port)], let address = entry.address, at < entry.expiry else {
+                return nil
+            }
+            return address
+        }
+    }
+
     /// The address of `host:port` if known (or a known failure); otherwise starts or joins the
     /// host's lookup and returns `.pending`, and `waiter` is called, on a resolver thread, once
     /// it ends. `waiter` is called only for `.pending`.
