@@ -1,9 +1,4 @@
 import Sockets
-import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A request to an upstream service.
 public struct ClientRequest: Sendable {
