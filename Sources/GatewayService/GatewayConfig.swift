@@ -9,9 +9,17 @@ public struct GatewayConfig: Sendable {
     public var stockURL: ServiceURL
     public var tradeURL: ServiceURL
     public var upstreamTimeoutMs: Int
+    /// How much longer than `UPSTREAM_TIMEOUT_MS` the gateway waits for trade. Trade starts no order
+    /// later than its own `UPSTREAM_TIMEOUT_MS` after receiving it; what may follow is that order's
+    /// commit (one fsync, milliseconds) and the answer's trip back. Without this grace an order
+    /// could commit just as the gateway gives up: a 504 for an order that executed.
+    public static let tradeCommitGraceMs = 1_000
     /// Tokens per second per client address; 0 turns rate limiting off.
     public var rateLimitRPS: Int
     public var rateLimitBurst: Int
+    /// `RATE_LIMIT_CLIENTS_MAX`: token buckets kept (one per IPv4 address or IPv6 /64); about 64
+    /// bytes each, so the default 100,000 is under 8 MiB. Past it the fullest buckets are dropped.
+    public var rateLimitClientsMax: Int
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {
@@ -25,6 +33,7 @@ public struct GatewayConfig: Sendable {
         upstreamTimeoutMs = try environment.int("UPSTREAM_TIMEOUT_MS", default: 5000, in: 10...120_000)
         rateLimitRPS = try environment.int("RATE_LIMIT_RPS", default: 100, in: 0...1_000_000)
         rateLimitBurst = try environment.int("RATE_LIMIT_BURST", default: 200, in: 0...10_000_000)
+        rateLimitClientsMax = try environment.int("RATE_LIMIT_CLIENTS_MAX", default: RateLimiter.bucketsMax, in: 8...10_000_000)
         if rateLimitRPS > 0 && rateLimitBurst < 1 {
             throw ConfigError("RATE_LIMIT_BURST", "must be at least 1 when RATE_LIMIT_RPS is set")
         }

@@ -21,10 +21,16 @@ public enum GatewayService {
             $0 == "/auth/me"
         }
         let stock = ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group, tokens: tokens) { _ in false }
-        let trade = ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout, group: group, tokens: tokens) { _ in true }
+        // Trade refuses to start an order later than its own UPSTREAM_TIMEOUT_MS after receiving it
+        // (TradeHandlers); the grace covers that order's commit and the trip back, so with equal
+        // settings the gateway never answers 504 for an order that then executes.
+        let trade = ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs,
+                                 group: group, tokens: tokens,
+                                 honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"]) { _ in true }
         let health = AggregateHealth(upstreams: [("auth", config.authURL), ("stock", config.stockURL), ("trade", config.tradeURL)],
                                      group: group)
-        let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst) : nil
+        let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst,
+                                                              bucketsMax: config.rateLimitClientsMax) : nil
         // The same prefixes twice: the router's patterns, and the gateway's own path in front of it.
         let prefixes = [
             GatewayResponder.Prefix(pattern: "/auth/**", proxy: auth, path: "/auth", deeper: true),

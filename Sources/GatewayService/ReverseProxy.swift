@@ -15,14 +15,19 @@ final class ReverseProxy: Sendable {
     let tokens: TokenService
     /// Paths whose token the gateway checks itself before forwarding (401 without a round trip).
     let requiresToken: @Sendable (Substring) -> Bool
+    /// POST paths whose service honours `Idempotency-Key` (stores the first answer and replays it):
+    /// only there does a forwarded key make a resend safe. Elsewhere the key is just a field, and
+    /// `/auth/register` sent twice would race its own first copy.
+    let honoursIdempotencyKey: Set<Substring>
 
     init(name: String, url: ServiceURL, timeoutMs: Int, group: EventLoopGroup, tokens: TokenService,
-         requiresToken: @escaping @Sendable (Substring) -> Bool) {
+         honoursIdempotencyKey: Set<Substring> = [], requiresToken: @escaping @Sendable (Substring) -> Bool) {
         self.name = name
         metrics = UpstreamMetrics(upstream: name)
         client = HTTPClient(configuration: .init(host: url.host, port: url.port, timeout: .milliseconds(timeoutMs)),
                             group: group)
         self.tokens = tokens
+        self.honoursIdempotencyKey = honoursIdempotencyKey
         self.requiresToken = requiresToken
     }
 
@@ -40,9 +45,12 @@ final class ReverseProxy: Sendable {
     /// Generic over the completion so that the one closure made per request holds it by value.
     func relay<Completion: RelayCompletion>(_ request: HTTPRequest, requestID: String, then completion: Completion) {
         let isHead = request.method == "HEAD"
-        // Retryable only by what is forwarded: a key the client named in `Connection` is dropped,
-        // and a repeated keyless order would execute twice.
-        let isRetryable = request.method == "GET" || isHead || Self.forwardsIdempotencyKey(request.headers)
+        // RFC 9110 §9.2.2: only idempotent requests may be resent automatically. A POST is, here,
+        // only on a route that honours `Idempotency-Key` and only by what is forwarded: a key the
+        // client named in `Connection` is dropped, and a repeated keyless order would execute twice.
+        let isRetryable = request.method == "GET" || isHead
+            || (request.method == "POST" && honoursIdempotencyKey.contains(request.path)
+                && Self.forwardsIdempotencyKey(request.headers))
         var upstreamRequest = ClientRequest(method: request.method, target: request.target, body: request.body,
                                             isRetryable: isRetryable)
         // HEAD keeps the upstream's Content-Length (``relayed``), so its lines come whole.

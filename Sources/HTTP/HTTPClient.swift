@@ -1,9 +1,4 @@
 import Sockets
-import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A request to an upstream service.
 public struct ClientRequest: Sendable {
@@ -57,7 +52,7 @@ public enum HTTPClientError: Error, Equatable, Sendable {
 public final class HTTPClient: Sendable {
     /// How to reach the upstream and how long to wait.
     public struct Configuration: Sendable {
-        /// Upstream host: a numeric address or a name (resolved once per connect, off the hot path).
+        /// Upstream host: a numeric address, or a name resolved off the loops (``HostResolver``).
         public var host: String
         /// Upstream port.
         public var port: Int
@@ -68,6 +63,15 @@ public final class HTTPClient: Sendable {
         /// How long an idle pooled connection is kept: below the services' 60 s idle timeout so
         /// that we, not they, close most idle connections.
         public var idleTimeout: Duration = .seconds(50)
+        /// How long a resolved name's address is used before it is looked up again (in the
+        /// background; requests keep using it meanwhile). Short, so that a restarted container's
+        /// new address is picked up soon.
+        public var dnsCacheSeconds = 30
+        /// How long a name that failed to resolve is not looked up again (the negative cache):
+        /// requests meanwhile are 502 at once instead of each waiting on DNS.
+        public var dnsFailureCacheSeconds = 5
+        /// Where names are resolved.
+        public var resolver: HostResolver = .shared
 
         /// A configuration for `host:port` with `timeout`.
         public init(host: String, port: Int, timeout: Duration) {
@@ -81,8 +85,7 @@ public final class HTTPClient: Sendable {
     private let group: EventLoopGroup
     /// One per loop; found by a linear search, which beats hashing for a handful of loops.
     private let pools: [UpstreamPool]
-    private let address: Mutex<(SocketAddress?, ContinuousClock.Instant)> = Mutex((nil, .now))
-    /// The address when the host is numeric: it never changes, so no lock per request.
+    /// The address when the host is numeric: it never changes, so no lookup and no lock per request.
     private let numericAddress: SocketAddress?
     /// What follows the target in every request: ` HTTP/1.1`, CRLF, and the `Host` line.
     private let versionAndHost: [UInt8]
@@ -122,13 +125,6 @@ public final class HTTPClient: Sendable {
     /// forwarded fields, with no buffer of their own.
     public func send(_ request: ClientRequest, writingFields writeFields: (inout [UInt8]) -> Void = { _ in },
                      completion: @escaping @Sendable (Result<ClientResponse, HTTPClientError>) -> Void) {
-        let address: SocketAddress
-        do {
-            address = try resolvedAddress()
-        } catch {
-            completion(.failure(error))
-            return
-        }
         let current = EventLoop.current
         let pool = pools.first { $0.loop === current } ?? pools.first { $0.loop === group.next() }!
         let loop = pool.loop
@@ -136,41 +132,46 @@ public final class HTTPClient: Sendable {
         let job = UpstreamJob(bytes: bytes, isHead: request.method == "HEAD", omittedResponseFields: request.omittedResponseFields,
                               retryable: request.isRetryable,
                               deadline: (loop === current ? loop.now : .now) + configuration.timeout, completion: completion)
+        if let numericAddress {
+            submit(job, to: pool, address: numericAddress)
+            return
+        }
         if loop.inEventLoop {
-            pool.submit(job, address: address)
+            resolveAndSubmit(job, to: pool)
         } else {
-            loop.execute { pool.submit(job, address: address) }
+            loop.execute { self.resolveAndSubmit(job, to: pool) }
         }
     }
 
-    /// The upstream's address: numeric hosts parse directly; names (compose service names) go
-    /// through `getaddrinfo`, cached for 30 s so DNS stays off the hot path and a restarted
-    /// container's new address is picked up.
-    private func resolvedAddress() throws(HTTPClientError) -> SocketAddress {
-        if let numericAddress { return numericAddress }
-        let now = ContinuousClock.now
-        if let (cached, expiry) = address.withLock({ state in state.0.map { ($0, state.1) } }), now < expiry {
-            return cached
+    /// On the pool's loop: the address from the resolver's cache, or the job waits in the pool
+    /// (where its deadline still fires) for the lookup. Never `getaddrinfo` here: it can block for
+    /// seconds, and every connection of the loop would wait.
+    private func resolveAndSubmit(_ job: UpstreamJob, to pool: UpstreamPool) {
+        if let address = configuration.resolver.freshAddress(host: configuration.host, port: configuration.port) {
+            pool.submit(job, address: address)
+            return
         }
-        if let numeric = SocketAddress(host: configuration.host, port: configuration.port) {
-            address.withLock { $0 = (numeric, now + .seconds(3600 * 24 * 365)) }
-            return numeric
+        let loop = pool.loop
+        let answer = configuration.resolver.resolve(
+            host: configuration.host, port: configuration.port, successSeconds: configuration.dnsCacheSeconds,
+            failureSeconds: configuration.dnsFailureCacheSeconds
+        ) { result in
+            // On a resolver thread; queued behind `awaitAddress` below, which runs first.
+            loop.execute { pool.addressResolved(for: job, result) }
         }
-        var hints = addrinfo()
-        hints.ai_family = AF_INET
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(configuration.host, String(configuration.port), &hints, &result) == 0, let first = result else {
-            throw .connectFailed
+        switch answer {
+        case .address(let address): pool.submit(job, address: address)
+        case .failed: job.complete(.failure(.connectFailed))
+        case .pending: pool.awaitAddress(job)
         }
-        defer { freeaddrinfo(result) }
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { dst in
-            dst.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+    }
+
+    private func submit(_ job: UpstreamJob, to pool: UpstreamPool, address: SocketAddress) {
+        if pool.loop.inEventLoop {
+            pool.submit(job, address: address)
+        } else {
+            pool.loop.execute { pool.submit(job, address: address) }
         }
-        let resolved = SocketAddress(storage: storage, length: first.pointee.ai_addrlen)
-        address.withLock { $0 = (resolved, now + .seconds(30)) }
-        return resolved
     }
 }
 
@@ -186,6 +187,8 @@ final class UpstreamJob: @unchecked Sendable {
     let deadline: ContinuousClock.Instant
     let completion: @Sendable (Result<ClientResponse, HTTPClientError>) -> Void
     var attempts = 0
+    /// Waiting in its pool for the upstream's name to resolve (``UpstreamPool/awaitAddress(_:)``).
+    var awaitingAddress = false
 
     init(bytes: [UInt8], isHead: Bool, omittedResponseFields: FieldNames?, retryable: Bool,
          deadline: ContinuousClock.Instant,

@@ -17,7 +17,7 @@ public final class HTTPServer: Sendable {
         public var host: String
         /// Listen port; 0 lets the kernel choose (tests).
         public var port: Int
-        /// Event loops (threads); one per core by default.
+        /// Event loops (threads); by default one per CPU this process may use (``AvailableCPUs``).
         public var loopCount: Int
         /// Pending-connection queue: large enough to absorb a burst of connects (the kernel caps
         /// it at `net.core.somaxconn`).
@@ -25,11 +25,11 @@ public final class HTTPServer: Sendable {
         /// Sizes and timeouts.
         public var limits: HTTPLimits
 
-        /// A configuration with the contract's limits and one loop per core.
+        /// A configuration with the contract's limits and one loop per CPU this process may use.
         public init(host: String = "0.0.0.0", port: Int, loopCount: Int? = nil, limits: HTTPLimits = HTTPLimits()) {
             self.host = host
             self.port = port
-            self.loopCount = loopCount ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            self.loopCount = loopCount ?? AvailableCPUs.current()
             self.limits = limits
         }
     }

@@ -13,6 +13,10 @@ final class UpstreamPool: @unchecked Sendable {
     /// Connections with a request on them, for deadline checks; each knows its index here, so
     /// joining and leaving cost no hashing on the proxy's hot path.
     private var active: [UpstreamConnection] = []
+    /// Requests waiting for the upstream's name to resolve (``HostResolver``), kept here so that
+    /// their deadlines fire while a lookup hangs; one whose address came leaves at the next tick.
+    /// Bounded by ``HostResolver/waitersPerHostMax``.
+    private var awaitingAddress: [UpstreamJob] = []
 
     /// One read buffer shared by this loop's connections to the upstream.
     let scratch: UnsafeMutableRawBufferPointer
@@ -43,6 +47,27 @@ final class UpstreamPool: @unchecked Sendable {
         for connection in idle + active { connection.close() }
         idle.removeAll()
         active.removeAll()
+        for job in awaitingAddress where job.awaitingAddress {
+            job.awaitingAddress = false
+            job.complete(.failure(.connectionFailed))
+        }
+        awaitingAddress.removeAll()
+    }
+
+    /// Holds `job` until ``addressResolved(for:_:)`` or its deadline.
+    func awaitAddress(_ job: UpstreamJob) {
+        job.awaitingAddress = true
+        awaitingAddress.append(job)
+    }
+
+    /// The lookup `job` waited for has ended: send it, or fail it as a refused connection (502).
+    func addressResolved(for job: UpstreamJob, _ result: Result<SocketAddress, HTTPClientError>) {
+        guard job.awaitingAddress else { return }  // its deadline came first: already answered
+        job.awaitingAddress = false
+        switch result {
+        case .success(let address): submit(job, address: address)
+        case .failure(let error): job.complete(.failure(error))
+        }
     }
 
     /// Runs `job` on an idle connection, or a new one.
@@ -120,6 +145,15 @@ final class UpstreamPool: @unchecked Sendable {
     private func checkDeadlines() {
         let now = loop.now
         for connection in active { connection.checkDeadline(now: now) }
+        if !awaitingAddress.isEmpty {
+            awaitingAddress.removeAll { job in
+                guard job.awaitingAddress else { return true }
+                guard now >= job.deadline else { return false }
+                job.awaitingAddress = false
+                job.complete(.failure(.timedOut))
+                return true
+            }
+        }
         let expiry = now - configuration.idleTimeout
         while let oldest = idle.first, oldest.idleSince < expiry {
             idle.removeFirst()

@@ -14,7 +14,8 @@ public struct CommonConfig: Sendable {
     public var maxBodyBytes: Int
     /// `LOG_LEVEL`.
     public var logLevel: Logger.Level
-    /// Event loops; one per core unless `EVENT_LOOPS` says otherwise (benchmarks pin to one).
+    /// Event loops; one per CPU the process may use (affinity mask and cgroup quota,
+    /// ``AvailableCPUs``) unless `EVENT_LOOPS` says otherwise (benchmarks pin to one).
     public var loopCount: Int?
     /// `MAX_CONNECTIONS`: connections open at once (``HTTPLimits/connectionsMax``).
     public var connectionsMax: Int
@@ -94,11 +95,14 @@ public final class ServiceHost: Sendable {
         self.onShutdown = onShutdown
     }
 
-    /// The event loops for `config`: one per core unless `EVENT_LOOPS` is set. Services that call
-    /// upstreams create these first and share them with their ``HTTPClient``.
+    /// The event loops for `config`: one per CPU the process may use unless `EVENT_LOOPS` is set.
+    /// Services that call upstreams create these first and share them with their ``HTTPClient``.
     public static func makeEventLoops(_ config: CommonConfig) throws -> EventLoopGroup {
-        try EventLoopGroup(count: config.loopCount ?? max(1, ProcessInfo.processInfo.activeProcessorCount), name: "http")
+        try EventLoopGroup(count: config.loopCount ?? AvailableCPUs.current(), name: "http")
     }
+
+    /// How many event loops serve requests.
+    public var loopCount: Int { server.eventLoops.loops.count }
 
     /// Drains and stops the server, then releases the service's resources.
     public func shutdown() async {

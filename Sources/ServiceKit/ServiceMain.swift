@@ -28,7 +28,7 @@ public enum ServiceMain {
         } catch {
             fail(error)
         }
-        logger.info("listening", metadata: ["port": "\(host.port)", "pid": "\(getpid())"])
+        logger.info("listening", metadata: ["port": "\(host.port)", "pid": "\(getpid())", "loops": "\(host.loopCount)"])
         var configuration = ServiceGroupConfiguration(
             services: [.init(service: HostService(host: host))], logger: logger)
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]

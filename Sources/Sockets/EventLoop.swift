@@ -156,16 +156,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Starts the loop on a new thread.
     public func start() {
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
-            loop.name.withCString { _ = csockets_set_name($0) }
-            loop.run()
-            return nil
-        }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        pthread_detach(thread)
+        NamedThread.start(name) { [self] in run() }
     }
 
     /// Asks the loop to finish its current iteration and exit its thread.

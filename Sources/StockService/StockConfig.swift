@@ -9,6 +9,15 @@ public struct StockConfig: Sendable {
     public var providerURL: String
     public var providerTimeoutMs: Int
     public var quoteTTLSeconds: Int
+    /// `PROVIDER_CALLS_PER_MINUTE`: provider calls allowed in any 60 s; 0 means no limit. The default
+    /// is a free Alpha Vantage key's (5 a minute); past it stored quotes are served as `cache`.
+    public var providerCallsPerMinute: Int
+    /// `PROVIDER_CALLS_PER_DAY`: provider calls allowed in any 24 h; 0 means no limit (free key: 25).
+    public var providerCallsPerDay: Int
+    /// `UNKNOWN_SYMBOLS_MAX`: entries in each negative cache (quotes, histories) of symbols the
+    /// provider does not know, each kept for the quote TTL; the oldest is evicted first. A symbol is
+    /// at most 10 bytes, so the default 10,000 entries hold well under 1 MiB per cache.
+    public var unknownSymbolsMax: Int
     /// `STOCK_SYMBOLS`: what `GET /stocks` lists in live mode.
     public var trackedSymbols: [String]
     /// `CURL_LIBRARY`: the libcurl to load in live mode; `nil` for the system's `libcurl.so.4`.
@@ -24,6 +33,11 @@ public struct StockConfig: Sendable {
         }
         providerTimeoutMs = try environment.int("PROVIDER_TIMEOUT_MS", default: 3000, in: 50...60_000)
         quoteTTLSeconds = try environment.int("QUOTE_TTL_SECONDS", default: 60, in: 0...86_400)
+        // The budget keeps one timestamp per allowed call in each window (ProviderBudget), so the
+        // ranges bound its memory too: at most 8 B × (10,000 + 100,000).
+        providerCallsPerMinute = try environment.int("PROVIDER_CALLS_PER_MINUTE", default: 5, in: 0...10_000)
+        providerCallsPerDay = try environment.int("PROVIDER_CALLS_PER_DAY", default: 25, in: 0...100_000)
+        unknownSymbolsMax = try environment.int("UNKNOWN_SYMBOLS_MAX", default: 10_000, in: 1...1_000_000)
         let symbols = environment.string("STOCK_SYMBOLS", default: "AAPL,MSFT,GOOGL,AMZN,NVDA,META,TSLA,JPM,V,KO")
         // Empty entries (a trailing comma) are skipped and repeats listed once.
         var tracked: [String] = []

@@ -3,15 +3,19 @@ import Metrics
 import ServiceKit
 
 /// The stock service's own series: provider calls by function and outcome, their latency, and
-/// quote-cache hits, misses and stale serves.
+/// quote-cache hits, misses, stale serves and negative-cache hits, and calls the budget refused.
 enum StockMetrics {
     struct Cache: Sendable {
         let hit = Counter(label: "quote_cache_total", dimensions: [("result", "hit")])
         let miss = Counter(label: "quote_cache_total", dimensions: [("result", "miss")])
         let stale = Counter(label: "quote_cache_total", dimensions: [("result", "stale")])
+        /// A symbol the provider did not know, answered 404 from the negative cache.
+        let unknown = Counter(label: "quote_cache_total", dimensions: [("result", "unknown")])
     }
 
     static let cache = Cache()
+    /// Provider calls not made because the budget was spent.
+    static let overBudget = Counter(label: "provider_budget_exhausted_total")
 
     /// Runs a provider call, counting `provider_requests_total{function,outcome}` and timing it.
     static func measure<T: Sendable>(function: String, _ call: @Sendable () async throws(ProviderError) -> T) async

@@ -32,9 +32,11 @@ public enum StockService {
             let client = AlphaVantageClient(baseURL: config.providerURL, apiKey: apiKey,
                                             timeoutMs: config.providerTimeoutMs, curl: CurlClient())
             let names = Dictionary(simulated.symbols.map { ($0.symbol, $0.name) }, uniquingKeysWith: { first, _ in first })
-            source = try LiveSource(client: client, store: store, ttlSeconds: config.quoteTTLSeconds,
-                                    tracked: config.trackedSymbols, names: names, logger: logger, now: now)
-            logger.info("live market data", metadata: ["provider": "\(config.providerURL)"])
+            source = try LiveSource(client: client, store: store, config: config, names: names, logger: logger, now: now)
+            logger.info("live market data", metadata: [
+                "provider": "\(config.providerURL)",
+                "calls_per_minute": "\(config.providerCallsPerMinute)", "calls_per_day": "\(config.providerCallsPerDay)",
+            ])
         } else {
             source = SimulatedSource(market: simulated, now: now)
             logger.info("API_KEY is not set: serving the built-in simulated market")

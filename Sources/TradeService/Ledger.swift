@@ -18,6 +18,9 @@ struct Order: Sendable {
     var price: Price
     /// `Idempotency-Key` and the request's fingerprint, stored with the order when it executes.
     var idempotency: (key: String, fingerprint: String)?
+    /// The latest moment the order may start executing; past it, it is refused and changes nothing
+    /// (``TradeErrors/orderTimedOut``). Callers wait that long and not much more for an answer.
+    var deadline: ContinuousClock.Instant
 }
 
 /// A holding as stored.
@@ -150,6 +153,12 @@ final class Ledger: Sendable {
                     let executedAt = Timestamp.rfc3339()
                     let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
                     for order in orders {
+                        // Checked after BEGIN IMMEDIATE, which may have waited out the busy timeout:
+                        // an order whose caller has given up (the gateway's 504) must not execute.
+                        guard ContinuousClock.now < order.deadline else {
+                            results.append(.failure(TradeErrors.orderTimedOut))
+                            continue
+                        }
                         var outcome: Result<TransactionBody, any Error> = .failure(CancellationError())
                         do {
                             try db.inSavepoint {

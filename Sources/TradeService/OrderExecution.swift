@@ -20,6 +20,9 @@ enum OrderExecution {
         let cashAfter: Cents
         do {
             total = try order.price.total(quantity: order.quantity)
+            // A total that rounds to 0.00 (1 share at 0.0050 or less) would move shares for no
+            // cash: free shares to sell later, or shares given away. Refused on both sides.
+            guard total.minorUnits > 0 else { throw TradeErrors.orderTooSmall }
             switch order.side {
             case .buy:
                 guard total <= cash else { throw TradeErrors.insufficientFunds }

@@ -6,6 +6,8 @@ enum TradeErrors {
                                              detail: "The account's cash does not cover this order.")
     static let insufficientShares = HTTPError(422, type: "/problems/insufficient-shares", title: "Insufficient shares",
                                               detail: "The account does not hold enough shares of this symbol.")
+    static let orderTooSmall = HTTPError(422, type: "/problems/order-too-small", title: "Order too small",
+                                         detail: "The order's total rounds to 0.00; order more shares (the minimum total is 0.01).")
     static let keyReused = HTTPError(422, type: "/problems/idempotency-key-reused", title: "Idempotency key reused",
                                      detail: "This Idempotency-Key was used with a different request.")
     static let keyInFlight = HTTPError(409, type: "/problems/idempotency-in-flight", title: "Request in progress",
@@ -22,6 +24,12 @@ enum TradeErrors {
     static let storageBusy = HTTPError(503, type: "/problems/service-unavailable", title: "Service unavailable",
                                        detail: "The order could not be recorded right now; nothing was changed.",
                                        headers: ["Retry-After": "5"])
+
+    /// The order could not start executing within `UPSTREAM_TIMEOUT_MS` of its arrival (a slow price
+    /// lookup, a queue of writes): refused rather than executed after the gateway gave up.
+    static let orderTimedOut = HTTPError(503, type: "/problems/service-unavailable", title: "Service unavailable",
+                                         detail: "The order could not be executed in time; nothing was changed.",
+                                         headers: ["Retry-After": "5"])
 
     static let priceUnavailable = HTTPError(503, type: "/problems/price-unavailable", title: "Price unavailable",
                                             detail: "No current price can be had for this symbol; nothing was changed.",

@@ -43,6 +43,10 @@ struct TradeHandlers: Sendable {
     }
 
     private func order(_ side: Order.Side, _ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        // The order's whole budget (price lookup, queue, lock) is UPSTREAM_TIMEOUT_MS from here: the
+        // gateway waits that plus `GatewayConfig.tradeCommitGraceMs`, so an order either executes in
+        // time for its 201 to reach the client or is refused (503) without executing.
+        let deadline = ContinuousClock.now + .milliseconds(config.upstreamTimeoutMs)
         let user = try await tokens.authenticate(request)
         // 400s first: body, symbol, quantity, key (API.md: malformed, then unknown, then rules).
         let body: OrderRequestBody
@@ -74,7 +78,7 @@ struct TradeHandlers: Sendable {
         }
         guard let idempotency else {
             return try await execute(side, symbol: symbol, quantity: body.quantity, user: user, idempotency: nil,
-                                     context: context)
+                                     deadline: deadline, context: context)
         }
         guard gate.claim(userID: user.id, key: idempotency.key) else { throw TradeErrors.keyInFlight }
         defer { gate.release(userID: user.id, key: idempotency.key) }
@@ -86,14 +90,15 @@ struct TradeHandlers: Sendable {
                                 headers: ["Idempotent-Replayed": "true"])
         }
         return try await execute(side, symbol: symbol, quantity: body.quantity, user: user, idempotency: idempotency,
-                                 context: context)
+                                 deadline: deadline, context: context)
     }
 
     private func execute(_ side: Order.Side, symbol: String, quantity: Int64, user: AuthenticatedUser,
-                         idempotency: (key: String, fingerprint: String)?, context: RequestContext) async throws -> HTTPResponse {
+                         idempotency: (key: String, fingerprint: String)?, deadline: ContinuousClock.Instant,
+                         context: RequestContext) async throws -> HTTPResponse {
         let price = try await currentPrice(symbol, context: context)
         let order = Order(userID: user.id, side: side, symbol: symbol, quantity: quantity, price: price,
-                          idempotency: idempotency)
+                          idempotency: idempotency, deadline: deadline)
         switch await ledger.execute(order) {
         case .success(let body):
             TradeMetrics.order(side, outcome: "executed")

@@ -70,6 +70,10 @@ enum AuthStockFixtures {
         if let providerURL {
             values["API_KEY"] = "stock-test-key"
             values["STOCK_API_URL"] = providerURL
+            // The call budget has its own tests (StockProviderBudgetTests); elsewhere it would
+            // turn the sixth provider call of a test into a 503.
+            values["PROVIDER_CALLS_PER_MINUTE"] = "0"
+            values["PROVIDER_CALLS_PER_DAY"] = "0"
         }
         for (key, value) in extra { values[key] = value }
         return values

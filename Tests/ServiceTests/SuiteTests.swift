@@ -17,7 +17,8 @@ struct SuiteTests {
         defer { provider.stop() }
         // 187.4325 × 2 = 374.865: a tie, half-even to 374.86 (half-up would say 374.87).
         provider.setQuote(symbol: "AAPL", price: "187.4325", day: "2026-11-24")
-        let stock = ["API_KEY": "walkthrough-key", "STOCK_API_URL": provider.baseURL, "QUOTE_TTL_SECONDS": "0"]
+        let stock = ["API_KEY": "walkthrough-key", "STOCK_API_URL": provider.baseURL, "QUOTE_TTL_SECONDS": "0",
+                     "PROVIDER_CALLS_PER_MINUTE": "0", "PROVIDER_CALLS_PER_DAY": "0"]
         try await SuiteProcesses.with(environment: ["stock": stock]) { suite in
             let client = suite.gateway()
             let username = SuiteProcesses.uniqueUsername("Walker")

@@ -86,6 +86,8 @@ final class TradeHarness: Sendable {
                 environment["API_KEY"] = "test-key"
                 environment["STOCK_API_URL"] = provider.baseURL
                 environment["QUOTE_TTL_SECONDS"] = "0"
+                environment["PROVIDER_CALLS_PER_MINUTE"] = "0"  // every quote is a call: no budget
+                environment["PROVIDER_CALLS_PER_DAY"] = "0"
                 // Generous timeouts: when the whole test bundle starts at once on two cores, a quote
                 // has been seen to take 5 s; no trade test relies on a timeout firing.
                 environment["PROVIDER_TIMEOUT_MS"] = "10000"

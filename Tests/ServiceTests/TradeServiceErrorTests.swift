@@ -77,7 +77,8 @@ import Testing
     @Test func validOrderBoundariesExecute() async throws {
         try await TradeHarness.with(.init(initialCash: "1000000.00")) { trade in
             let token = try await trade.token(1)
-            trade.setPrice("PENNY", "0.0001")
+            // One share costs the least that executes: 0.01 (a total of 0.00 is 422, TradeOrderMinimumTests).
+            trade.setPrice("PENNY", "0.0100")
             let rows: [(json: String, key: String?, why: String)] = [
                 (#"{"symbol":"PENNY","quantity":1000000}"#, nil, "1,000,000 shares is the maximum"),
                 (#"{"symbol":"penny","quantity":1}"#, nil, "symbols match case-insensitively"),

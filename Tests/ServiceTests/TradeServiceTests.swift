@@ -139,11 +139,12 @@ import Testing
         Scenario(name: "a basis of 1 cent over 3 shares", steps: [
             // 3 × 0.0033 = 0.0099 → 0.01; avg 0.01/3 = 0.00333… → 0.0033
             Step(side: "buy", quantity: 3, price: "0.0033", total: "0.01", held: 3, costBasis: "0.01", avgCost: "0.0033", cash: "9999.99"),
-            // 1 × 1/3 cent rounds to 0 removed; the sale itself is 0.0033 → 0.00
-            Step(side: "sell", quantity: 1, price: "0.0033", total: "0.00", held: 2, costBasis: "0.01", avgCost: "0.0050", cash: "9999.99"),
+            // 1 × 1/3 cent rounds to 0 removed. (The sales are at 0.01: one share at 0.0033 would
+            // total 0.00, which is 422 order-too-small, TradeOrderMinimumTests.)
+            Step(side: "sell", quantity: 1, price: "0.0100", total: "0.01", held: 2, costBasis: "0.01", avgCost: "0.0050", cash: "10000.00"),
             // half a cent is a tie: 0 removed
-            Step(side: "sell", quantity: 1, price: "0.0033", total: "0.00", held: 1, costBasis: "0.01", avgCost: "0.0100", cash: "9999.99"),
-            Step(side: "sell", quantity: 1, price: "0.0033", total: "0.00", held: 0, costBasis: "", avgCost: "", cash: "9999.99"),
+            Step(side: "sell", quantity: 1, price: "0.0100", total: "0.01", held: 1, costBasis: "0.01", avgCost: "0.0100", cash: "10000.01"),
+            Step(side: "sell", quantity: 1, price: "0.0100", total: "0.01", held: 0, costBasis: "", avgCost: "", cash: "10000.02"),
         ]),
         Scenario(name: "avg_cost rounds half-even to 4 decimals", steps: [
             // 8 × 0.0012 = 0.0096 → 0.01; 0.01 / 8 = 0.00125 → 0.0012 (tie, even); 0.03 / 16 = 0.001875 → 0.0019

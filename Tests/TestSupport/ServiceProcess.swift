@@ -37,9 +37,10 @@ public final class ServiceProcess: @unchecked Sendable {
     /// Starts `name` with `environment` (plus `HOST=127.0.0.1` and `PORT`) and waits until its
     /// `/health` answers 200 (or `waitForHealth` is false). `resourceLimits` are util-linux
     /// `prlimit` options (`--nofile=64:64`, `--fsize=…`), soft and hard so that the service cannot
-    /// raise them; `prlimit` execs the service, so the process id stays the service's.
+    /// raise them; `prlimit` execs the service, so the process id stays the service's. `launcher` is
+    /// a command that execs its last argument in turn (`["/usr/bin/taskset", "-c", "0"]`).
     public init(_ name: String, port: Int? = nil, environment: [String: String], logFolder: String,
-                waitForHealth: Bool = true, resourceLimits: [String] = []) async throws {
+                waitForHealth: Bool = true, resourceLimits: [String] = [], launcher: [String] = []) async throws {
         self.name = name
         self.port = port ?? Self.freePort()
         var env = ProcessInfo.processInfo.environment
@@ -49,12 +50,11 @@ public final class ServiceProcess: @unchecked Sendable {
         self.environment = env
         logPath = "\(logFolder)/\(name)-\(self.port).log"
         let binary = Self.binaryFolder.appendingPathComponent(name).path
-        if !resourceLimits.isEmpty {
-            process = try ChildProcess(executable: "/usr/bin/prlimit", arguments: resourceLimits + ["--", binary],
-                                       environment: env, outputPath: logPath)
-        } else {
-            process = try ChildProcess(executable: binary, arguments: [], environment: env, outputPath: logPath)
-        }
+        var command = launcher
+        if !resourceLimits.isEmpty { command += ["/usr/bin/prlimit"] + resourceLimits + ["--"] }
+        command.append(binary)
+        process = try ChildProcess(executable: command[0], arguments: Array(command.dropFirst()), environment: env,
+                                   outputPath: logPath)
         if waitForHealth { try await self.waitForHealth() }
     }
 

@@ -21,4 +21,7 @@ static inline int csockets_set_name(const char *name) { return prctl(PR_SET_NAME
 
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (defined in CSockets.c, which needs _GNU_SOURCE).
 int csockets_accept(int fd, struct sockaddr *addr, socklen_t *len);
+// CPUs in the calling process's affinity mask (sched_getaffinity, any number of CPUs), or -1.
+int csockets_affinity_count(void);
+
 #endif
