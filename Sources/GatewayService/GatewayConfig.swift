@@ -17,6 +17,7 @@ public struct GatewayConfig: Sendable {
     public init(environment: Environment) throws {
         common = try CommonConfig(environment: environment, defaultPort: 5000)
         (jwtSecret, jwtSecretIsDevelopmentDefault) = try environment.jwtSecret()
+        try common.restrictToLoopback(developmentSecret: jwtSecretIsDevelopmentDefault, environment: environment)
         authURL = try environment.serviceURL("AUTH_URL", default: "http://127.0.0.1:5001")
         stockURL = try environment.serviceURL("STOCK_URL", default: "http://127.0.0.1:5002")
         tradeURL = try environment.serviceURL("TRADE_URL", default: "http://127.0.0.1:5003")
