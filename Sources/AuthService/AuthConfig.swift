@@ -16,12 +16,10 @@ public struct AuthConfig: Sendable {
     public var scryptLogN: Int
     /// Password hashes that may wait in each of the scrypt pool's two lines (`SCRYPT_QUEUE_MAX`).
     public var scryptQueueMax: Int
-    /// The longest expected wait a hash is admitted with (`SCRYPT_QUEUE_WAIT_MS_MAX`); past it 503.
+    /// The longest expected wait a hash is admitted with (`SCRYPT_QUEUE_WAIT_MS_MAX`); past it 503. A hash
+    /// that has waited twice this long is dropped (503) instead of run: the estimate was wrong, and at the
+    /// default (2 s) its answer would come too close to the gateway's 5 s `UPSTREAM_TIMEOUT_MS`.
     public var scryptQueueWaitMsMax: Int
-
-    /// A password check that has waited this long is dropped (503) instead of run: the gateway answers
-    /// 504 after its default `UPSTREAM_TIMEOUT_MS` (5 s), so nobody waits for the result any more.
-    public static let scryptJobExpirySeconds = 5
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {
@@ -34,7 +32,7 @@ public struct AuthConfig: Sendable {
         loginLimiterEntriesMax = try environment.int("LOGIN_LIMITER_ENTRIES_MAX", default: 100_000, in: 100...10_000_000)
         scryptLogN = try environment.int("SCRYPT_LOG_N", default: 15, in: 10...20)
         scryptQueueMax = try environment.int("SCRYPT_QUEUE_MAX", default: 64, in: 1...100_000)
-        scryptQueueWaitMsMax = try environment.int("SCRYPT_QUEUE_WAIT_MS_MAX", default: 1000, in: 1...60_000)
+        scryptQueueWaitMsMax = try environment.int("SCRYPT_QUEUE_WAIT_MS_MAX", default: 2000, in: 1...60_000)
         databasePath = try environment.databasePath(service: "auth")
     }
 }

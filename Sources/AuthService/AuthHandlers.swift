@@ -51,9 +51,8 @@ struct AuthHandlers: Sendable {
         let credentials = try JSONCoding.decode(Credentials.self, from: request)
         let key = credentials.username.lowercased()
         let limiterKey = LoginLimiter.Key(lowercasedUsername: key)
-        let now = Date()
         // Counted before the hash runs (issue 22): N parallel guesses get at most LOGIN_MAX_FAILURES answers.
-        if case .locked(let seconds) = limiter.reserve(limiterKey, now: now) {
+        if case .locked(let seconds) = limiter.reserve(limiterKey) {
             throw HTTPError(429, type: "/problems/too-many-login-attempts", title: "Too many login attempts",
                             detail: "Too many failed logins for this username; try again later.",
                             headers: ["Retry-After": String(seconds)])
@@ -64,14 +63,15 @@ struct AuthHandlers: Sendable {
             (user, matches) = try await check(credentials, key: key)
         } catch {
             // No answer about the password was given: the attempt does not count.
-            limiter.release(limiterKey, reservedAt: now)
+            limiter.release(limiterKey)
             throw error
         }
         guard let user, matches else {
+            limiter.failed(limiterKey)
             throw HTTPError(401, type: "/problems/invalid-credentials", title: "Invalid credentials",
                             detail: "The username or password is incorrect.")
         }
-        limiter.recordSuccess(limiterKey)
+        limiter.succeeded(limiterKey)
         let token = try await tokens.issue(userID: user.id, username: user.username, ttlSeconds: config.tokenTTLSeconds)
         return try JSONCoding.response(TokenBody(access_token: token, token_type: "Bearer",
                                                  expires_in: config.tokenTTLSeconds))

@@ -19,7 +19,7 @@ public enum AuthService {
         let handlers = AuthHandlers(config: config, store: store, tokens: tokens,
                                     hasher: try PasswordHasher(logN: config.scryptLogN, threads: cores, limits: BlockingPool.Limits(
                                         queueMax: config.scryptQueueMax, queueWaitMax: .milliseconds(config.scryptQueueWaitMsMax),
-                                        jobExpiry: .seconds(AuthConfig.scryptJobExpirySeconds))),
+                                        jobExpiry: .milliseconds(2 * config.scryptQueueWaitMsMax))),
                                     limiter: LoginLimiter(maxFailures: config.loginMaxFailures,
                                                           windowSeconds: config.loginLockoutSeconds,
                                                           entriesMax: config.loginLimiterEntriesMax))

@@ -2,13 +2,18 @@ import Crypto
 import Foundation
 
 /// The login limiter's table: recent failures per username key, bounded in entries, with the
-/// least recently failed entries evicted first and never a wholesale wipe (issue 22, item 2).
+/// least recently active entries evicted first and never a wholesale wipe (issue 22, item 2).
 ///
 /// Memory: a key is the SHA-256 of the lower-cased username (32 bytes inline, whatever the name's
 /// length), an entry keeps at most `maxFailures` times, so the table's bytes are bounded by
 /// `entriesMax × (32 + 8 × maxFailures + overhead)` (about 200 bytes an entry at the defaults).
 ///
-/// Entries sit on one of two lists ordered by last failure: *counting* (fewer than `maxFailures`
+/// An attempt is reserved before its password is checked (`inFlight`), and the failures plus the
+/// attempts in flight may not pass `maxFailures`: N parallel guesses get at most `maxFailures`
+/// answers (issue 22, item 3). A success clears the failures but not the other attempts in flight,
+/// which count as failures when they fail.
+///
+/// Entries sit on one of two lists ordered by last activity (reservation or failure): *counting* (fewer than `maxFailures`
 /// failures) and *locked*. A new key, when the table is full, evicts the oldest counting entry, and
 /// a locked one only when nothing else is left: a flood of invented names cannot lift a victim's
 /// lockout unless it locks more names than the table holds. Entries whose last failure is a whole
@@ -47,8 +52,12 @@ struct LoginFailureTable {
 
     private struct Slot {
         var key: Key
-        /// Failure times inside the window, oldest first; at most `maxFailures`.
+        /// Failure times inside the window, oldest first; with `inFlight`, at most `maxFailures`.
         var failures: [Date]
+        /// Attempts reserved and not yet answered.
+        var inFlight: Int
+        /// The last reservation or failure: the lists' order.
+        var lastActive: Date
         var list: List
         var previous: Int32
         var next: Int32
@@ -74,39 +83,54 @@ struct LoginFailureTable {
     /// How many keys are held.
     var count: Int { index.count }
 
-    /// Locked, or allowed and counted as a failure at `now` (see ``LoginLimiter/reserve(_:now:)``).
+    /// Locked, or allowed and reserved at `now` (see ``LoginLimiter/reserve(_:now:)``).
     mutating func reserve(_ key: Key, now: Date) -> Decision {
         pruneExpired(now: now)
-        var failures: [Date] = []
-        if let slot = index[key] {
-            failures = slots[Int(slot)].failures
-            failures.removeAll { now.timeIntervalSince($0) >= window }
-            if failures.count >= maxFailures, let oldest = failures.first {
-                slots[Int(slot)].failures = failures
-                let remaining = oldest.addingTimeInterval(window).timeIntervalSince(now)
-                return .locked(retryAfterSeconds: max(1, Int(remaining.rounded(.up))))
+        var (failures, inFlight) = take(key, now: now)
+        if failures.count + inFlight >= maxFailures {
+            insert(key, failures: failures, inFlight: inFlight, lastActive: now)
+            guard failures.count >= maxFailures, let oldest = failures.first else {
+                return .locked(retryAfterSeconds: 1)  // attempts in flight fill the allowance: they end soon
             }
-            remove(slot)
-        } else if index.count >= entriesMax {
-            evictOne()
+            let remaining = oldest.addingTimeInterval(window).timeIntervalSince(now)
+            return .locked(retryAfterSeconds: max(1, Int(remaining.rounded(.up))))
         }
-        failures.append(now)
-        insert(key, failures: failures)
+        inFlight += 1
+        insert(key, failures: failures, inFlight: inFlight, lastActive: now)
         return .allowed
     }
 
-    /// Takes back the failure counted at `time` for `key`, if it is still there.
-    mutating func release(_ key: Key, at time: Date) {
-        guard let slot = index[key], let position = slots[Int(slot)].failures.lastIndex(of: time) else { return }
-        var failures = slots[Int(slot)].failures
-        failures.remove(at: position)
-        remove(slot)
-        if !failures.isEmpty { insert(key, failures: failures) }
+    /// A reserved attempt failed at `now`: it counts.
+    mutating func fail(_ key: Key, now: Date) {
+        var (failures, inFlight) = take(key, now: now)
+        inFlight = max(0, inFlight - 1)
+        failures.append(now)
+        if failures.count > maxFailures { failures.removeFirst(failures.count - maxFailures) }
+        insert(key, failures: failures, inFlight: inFlight, lastActive: now)
     }
 
-    /// Forgets `key` (a successful login).
-    mutating func clear(_ key: Key) {
-        if let slot = index[key] { remove(slot) }
+    /// A reserved attempt succeeded: the failures are forgotten (other attempts in flight still count).
+    mutating func succeed(_ key: Key, now: Date) {
+        let (_, inFlight) = take(key, now: now)
+        if inFlight > 1 { insert(key, failures: [], inFlight: inFlight - 1, lastActive: now) }
+    }
+
+    /// A reserved attempt got no answer about the password: it does not count.
+    mutating func release(_ key: Key, now: Date) {
+        let (failures, inFlight) = take(key, now: now)
+        if !failures.isEmpty || inFlight > 1 {
+            insert(key, failures: failures, inFlight: max(0, inFlight - 1), lastActive: now)
+        }
+    }
+
+    /// Removes `key`'s entry, if any: its failures inside the window and its attempts in flight.
+    private mutating func take(_ key: Key, now: Date) -> (failures: [Date], inFlight: Int) {
+        guard let slot = index[key] else { return ([], 0) }
+        var failures = slots[Int(slot)].failures
+        failures.removeAll { now.timeIntervalSince($0) >= window }
+        let inFlight = slots[Int(slot)].inFlight
+        remove(slot)
+        return (failures, inFlight)
     }
 
     /// The failures counted for `key` (tests).
@@ -116,9 +140,12 @@ struct LoginFailureTable {
 
     // MARK: lists
 
-    private mutating func insert(_ key: Key, failures: [Date]) {
+    /// Adds `key` as the most recently active entry, evicting one first when the table is full.
+    private mutating func insert(_ key: Key, failures: [Date], inFlight: Int, lastActive: Date) {
+        if index.count >= entriesMax { evictOne() }
         let list: List = failures.count >= maxFailures ? .locked : .counting
-        let entry = Slot(key: key, failures: failures, list: list, previous: tails[list.rawValue], next: Self.none)
+        let entry = Slot(key: key, failures: failures, inFlight: inFlight, lastActive: lastActive, list: list,
+                         previous: tails[list.rawValue], next: Self.none)
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
@@ -142,18 +169,19 @@ struct LoginFailureTable {
         freeSlots.append(slot)
     }
 
-    /// Drops the least recently failed entry: a counting one if there is any.
+    /// Drops the least recently active entry: a counting one if there is any.
     private mutating func evictOne() {
         let head = heads[List.counting.rawValue] != Self.none ? heads[List.counting.rawValue] : heads[List.locked.rawValue]
         if head != Self.none { remove(head) }
     }
 
-    /// Drops entries whose last failure is a whole window old: the lists are in last-failure order,
-    /// so they are at the heads. Amortised O(1) per call: each entry is removed once.
+    /// Drops entries last active a whole window ago: the lists are in that order, so they are at the
+    /// heads. Their failures have all left the window, and an attempt in flight that long has been
+    /// dropped by the pool (its answer, if any, re-creates the entry). Amortised O(1) per call.
     private mutating func pruneExpired(now: Date) {
         for list in [List.counting, .locked] {
             while heads[list.rawValue] != Self.none,
-                  let last = slots[Int(heads[list.rawValue])].failures.last, now.timeIntervalSince(last) >= window {
+                  now.timeIntervalSince(slots[Int(heads[list.rawValue])].lastActive) >= window {
                 remove(heads[list.rawValue])
             }
         }

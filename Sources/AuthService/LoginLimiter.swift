@@ -15,23 +15,28 @@ final class LoginLimiter: Sendable {
         table = Mutex(LoginFailureTable(maxFailures: maxFailures, windowSeconds: windowSeconds, entriesMax: entriesMax))
     }
 
-    /// Checks the lockout and, when the attempt may proceed, counts it as a failure at once, in one
-    /// step under the lock: the password check that follows takes tens of milliseconds, and parallel
-    /// guesses must not all pass a check made before any of them was counted. A locked attempt is
-    /// not itself counted. A login that succeeds clears the count (``recordSuccess(_:)``); one never
-    /// answered gives its reservation back (``release(_:reservedAt:)``).
+    /// Checks the lockout and, when the attempt may proceed, reserves it, in one step under the lock:
+    /// the password check that follows takes tens of milliseconds, and parallel guesses must not all
+    /// pass a check made before any of them was counted. Failures plus attempts in flight never pass
+    /// `LOGIN_MAX_FAILURES`. A locked attempt is not itself counted. Every `.allowed` must be ended by
+    /// exactly one of ``failed(_:)``, ``succeeded(_:)`` or ``release(_:)``.
     func reserve(_ key: Key, now: Date = Date()) -> Decision {
         table.withLock { $0.reserve(key, now: now) }
     }
 
-    /// Gives back the reservation made at `reservedAt` for an attempt that got no answer about the
-    /// password (the hash pool refused it, storage failed): no guess was answered.
-    func release(_ key: Key, reservedAt: Date) {
-        table.withLock { $0.release(key, at: reservedAt) }
+    /// The reserved attempt's password was wrong (or its user unknown): it counts as a failure.
+    func failed(_ key: Key, now: Date = Date()) {
+        table.withLock { $0.fail(key, now: now) }
     }
 
-    /// Clears the count after a successful login.
-    func recordSuccess(_ key: Key) {
-        table.withLock { $0.clear(key) }
+    /// The reserved attempt logged in: the failures are cleared.
+    func succeeded(_ key: Key, now: Date = Date()) {
+        table.withLock { $0.succeed(key, now: now) }
+    }
+
+    /// The reserved attempt got no answer about the password (the hash pool refused it, storage
+    /// failed): no guess was answered, so it does not count.
+    func release(_ key: Key, now: Date = Date()) {
+        table.withLock { $0.release(key, now: now) }
     }
 }

@@ -60,7 +60,7 @@ extension Environment {
     /// Logs the loud warning of every start that uses the development JWT secret.
     public static func warnIfDevelopmentSecret(_ isDevelopmentDefault: Bool, logger: Logger) {
         guard isDevelopmentDefault else { return }
-        logger.warning("JWT_SECRET and JWT_SECRET_FILE are not set: using the development secret, listening on loopback only. Never run production like this.")
+        logger.warning("signing with the published development secret (neither JWT_SECRET nor JWT_SECRET_FILE gives another key): loopback only. Never run production like this.")
     }
 
     /// Whether `host` (a numeric address) is a loopback address: 127.0.0.0/8, `::1`, or an IPv4-mapped
