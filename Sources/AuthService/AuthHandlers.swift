@@ -50,30 +50,43 @@ struct AuthHandlers: Sendable {
     func login(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let credentials = try JSONCoding.decode(Credentials.self, from: request)
         let key = credentials.username.lowercased()
-        if case .locked(let seconds) = limiter.check(key) {
+        let limiterKey = LoginLimiter.Key(lowercasedUsername: key)
+        // Counted before the hash runs (issue 22): N parallel guesses get at most LOGIN_MAX_FAILURES answers.
+        if case .locked(let seconds) = limiter.reserve(limiterKey) {
             throw HTTPError(429, type: "/problems/too-many-login-attempts", title: "Too many login attempts",
                             detail: "Too many failed logins for this username; try again later.",
                             headers: ["Retry-After": String(seconds)])
         }
-        // Over-long input never reaches scrypt: it cannot match a valid registration anyway.
-        let plausible = credentials.password.unicodeScalars.count <= 128 && credentials.username.utf8.count <= 64
-        let user = plausible ? try await store.find(usernameKey: key) : nil
+        let user: User?
         let matches: Bool
-        if let user {
-            matches = try await hasher.verify(credentials.password, against: user.passwordHash)
-        } else {
-            if plausible { try await hasher.verifyDummy(credentials.password) }
-            matches = false
+        do {
+            (user, matches) = try await check(credentials, key: key)
+        } catch {
+            // No answer about the password was given: the attempt does not count.
+            limiter.release(limiterKey)
+            throw error
         }
         guard let user, matches else {
-            limiter.recordFailure(key)
+            limiter.failed(limiterKey)
             throw HTTPError(401, type: "/problems/invalid-credentials", title: "Invalid credentials",
                             detail: "The username or password is incorrect.")
         }
-        limiter.recordSuccess(key)
+        limiter.succeeded(limiterKey)
         let token = try await tokens.issue(userID: user.id, username: user.username, ttlSeconds: config.tokenTTLSeconds)
         return try JSONCoding.response(TokenBody(access_token: token, token_type: "Bearer",
                                                  expires_in: config.tokenTTLSeconds))
+    }
+
+    /// The user `credentials` name, if any, and whether the password matches. An unknown but plausible
+    /// name costs a dummy hash, so that its 401 takes as long as a wrong password's.
+    private func check(_ credentials: Credentials, key: String) async throws -> (User?, Bool) {
+        // Over-long input never reaches scrypt: it cannot match a valid registration anyway.
+        let plausible = credentials.password.unicodeScalars.count <= 128 && credentials.username.utf8.count <= 64
+        guard plausible, let user = try await store.find(usernameKey: key) else {
+            if plausible { try await hasher.verifyDummy(credentials.password) }
+            return (nil, false)
+        }
+        return (user, try await hasher.verify(credentials.password, against: user.passwordHash))
     }
 
     /// `GET /auth/me`: the token's user.

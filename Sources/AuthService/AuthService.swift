@@ -17,9 +17,12 @@ public enum AuthService {
         // core count can be far above what its memory limit allows (PITFALLS.md).
         let cores = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let handlers = AuthHandlers(config: config, store: store, tokens: tokens,
-                                    hasher: try PasswordHasher(logN: config.scryptLogN, threads: cores),
+                                    hasher: try PasswordHasher(logN: config.scryptLogN, threads: cores, limits: BlockingPool.Limits(
+                                        queueMax: config.scryptQueueMax, queueWaitMax: .milliseconds(config.scryptQueueWaitMsMax),
+                                        jobExpiry: .milliseconds(2 * config.scryptQueueWaitMsMax))),
                                     limiter: LoginLimiter(maxFailures: config.loginMaxFailures,
-                                                          windowSeconds: config.loginLockoutSeconds))
+                                                          windowSeconds: config.loginLockoutSeconds,
+                                                          entriesMax: config.loginLimiterEntriesMax))
         return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: { router in
             router.post("/auth/register", handlers.register)
             router.post("/auth/login", handlers.login)

@@ -3,50 +3,40 @@ import Synchronization
 
 /// The login lockout (API.md "Auth"): failures per lower-cased username, existing or not, over a
 /// sliding window. Kept in memory: a restart forgets lockouts, which at worst gives an attacker
-/// one more window of attempts per restart; the table is bounded so invented usernames cannot
-/// exhaust memory.
+/// one more window of attempts per restart. The table (``LoginFailureTable``) is bounded in entries
+/// and bytes, and evicts the least recently failed entries, unlocked ones first; it is never wiped.
 final class LoginLimiter: Sendable {
-    enum Decision: Equatable {
-        case allowed
-        /// Locked out for this many more whole seconds (at least 1).
-        case locked(retryAfterSeconds: Int)
+    typealias Decision = LoginFailureTable.Decision
+    typealias Key = LoginFailureTable.Key
+
+    private let table: Mutex<LoginFailureTable>
+
+    init(maxFailures: Int, windowSeconds: Int, entriesMax: Int) {
+        table = Mutex(LoginFailureTable(maxFailures: maxFailures, windowSeconds: windowSeconds, entriesMax: entriesMax))
     }
 
-    private let maxFailures: Int
-    private let window: TimeInterval
-    private let failures = Mutex<[String: [Date]]>([:])
-    private static let usernamesMax = 100_000
-
-    init(maxFailures: Int, windowSeconds: Int) {
-        self.maxFailures = maxFailures
-        self.window = TimeInterval(windowSeconds)
+    /// Checks the lockout and, when the attempt may proceed, reserves it, in one step under the lock:
+    /// the password check that follows takes tens of milliseconds, and parallel guesses must not all
+    /// pass a check made before any of them was counted. Failures plus attempts in flight never pass
+    /// `LOGIN_MAX_FAILURES`. A locked attempt is not itself counted. Every `.allowed` must be ended by
+    /// exactly one of ``failed(_:)``, ``succeeded(_:)`` or ``release(_:)``.
+    func reserve(_ key: Key, now: Date = Date()) -> Decision {
+        table.withLock { $0.reserve(key, now: now) }
     }
 
-    /// Whether an attempt may proceed. A locked attempt is not itself counted.
-    func check(_ key: String, now: Date = Date()) -> Decision {
-        failures.withLock { table in
-            guard var times = table[key] else { return .allowed }
-            times.removeAll { now.timeIntervalSince($0) >= window }
-            table[key] = times.isEmpty ? nil : times
-            guard times.count >= maxFailures, let oldest = times.first else { return .allowed }
-            let remaining = oldest.addingTimeInterval(window).timeIntervalSince(now)
-            return .locked(retryAfterSeconds: max(1, Int(remaining.rounded(.up))))
-        }
+    /// The reserved attempt's password was wrong (or its user unknown): it counts as a failure.
+    func failed(_ key: Key, now: Date = Date()) {
+        table.withLock { $0.fail(key, now: now) }
     }
 
-    /// Counts a failed attempt.
-    func recordFailure(_ key: String, now: Date = Date()) {
-        failures.withLock { table in
-            if table.count >= Self.usernamesMax && table[key] == nil {
-                table = table.filter { $0.value.contains { now.timeIntervalSince($0) < window } }
-                if table.count >= Self.usernamesMax { table.removeAll() }
-            }
-            table[key, default: []].append(now)
-        }
+    /// The reserved attempt logged in: the failures are cleared.
+    func succeeded(_ key: Key, now: Date = Date()) {
+        table.withLock { $0.succeed(key, now: now) }
     }
 
-    /// Clears the count after a successful login.
-    func recordSuccess(_ key: String) {
-        _ = failures.withLock { $0.removeValue(forKey: key) }
+    /// The reserved attempt got no answer about the password (the hash pool refused it, storage
+    /// failed): no guess was answered, so it does not count.
+    func release(_ key: Key, now: Date = Date()) {
+        table.withLock { $0.release(key, now: now) }
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import Routing
 import ServiceKit
 
 /// Salted scrypt password hashes (swift-crypto's CryptoExtras), computed on a bounded pool so a
@@ -21,27 +22,45 @@ final class PasswordHasher: Sendable {
     /// same time as a wrong password's (no user enumeration by timing).
     private let dummyHash: String
 
-    init(logN: Int, threads: Int) throws {
+    /// `threads` workers; `limits` bound the line of hashes waiting (SCRYPT_QUEUE_MAX, SCRYPT_QUEUE_WAIT_MS_MAX).
+    init(logN: Int, threads: Int, limits: BlockingPool.Limits) throws {
         self.logN = logN
-        pool = BlockingPool(threads: threads, queueLimit: 4096, name: "scrypt")
+        // The dummy hash is made here anyway: timing it seeds the pool's estimate of a job's cost.
+        let started = ContinuousClock.now
         dummyHash = try Self.makeHash(password: "dummy-password-for-timing", logN: logN)
+        pool = BlockingPool(threads: threads, limits: limits, typicalJob: ContinuousClock.now - started, name: "scrypt")
     }
 
-    /// A new hash with a fresh random salt.
+    /// A new hash with a fresh random salt. Low priority: a real user's login goes first.
     func hash(_ password: String) async throws -> String {
         let logN = self.logN
-        return try await pool.run { try Self.makeHash(password: password, logN: logN) }
+        return try await admitted { try await pool.run(.low) { try Self.makeHash(password: password, logN: logN) } }
     }
 
-    /// Whether `password` matches `stored`; the comparison is constant-time.
+    /// Whether `password` matches `stored`; the comparison is constant-time. High priority: this is a
+    /// real user's login, and the lockout bounds how many of these an attacker can cause.
     func verify(_ password: String, against stored: String) async throws -> Bool {
-        try await pool.run { Self.matches(password: password, stored: stored) }
+        try await admitted { try await pool.run(.high) { Self.matches(password: password, stored: stored) } }
     }
 
-    /// Burns the same work as a real check, for a username that does not exist.
+    /// Burns the same work as a real check, for a username that does not exist. Low priority: a flood
+    /// of invented names is what fills the line (issue 22, item 9), and it must not delay real users.
+    /// Under such a flood an unknown name may get 503 where a known one waits for its check; the names
+    /// are no secret anyway (registering a taken name is 409).
     func verifyDummy(_ password: String) async throws {
         let stored = dummyHash
-        _ = try await pool.run { Self.matches(password: password, stored: stored) }
+        _ = try await admitted { try await pool.run(.low) { Self.matches(password: password, stored: stored) } }
+    }
+
+    /// A refused or dropped hash is 503 `/problems/service-unavailable` with `Retry-After`.
+    private func admitted<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let overloaded as BlockingPool.Overloaded {
+            throw HTTPError(503, type: "/problems/service-unavailable", title: "Service unavailable",
+                            detail: "Too many password checks are waiting; try again shortly.",
+                            headers: ["Retry-After": String(overloaded.retryAfterSeconds)])
+        }
     }
 
     static func makeHash(password: String, logN: Int) throws -> String {

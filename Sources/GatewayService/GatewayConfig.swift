@@ -27,6 +27,7 @@ public struct GatewayConfig: Sendable {
         // 20 addresses to fill MAX_CONNECTIONS' default 10,000: one client cannot take every place.
         common = try CommonConfig(environment: environment, defaultPort: 5000, defaultConnectionsPerPeerMax: 512)
         (jwtSecret, jwtSecretIsDevelopmentDefault) = try environment.jwtSecret()
+        try common.restrictToLoopback(developmentSecret: jwtSecretIsDevelopmentDefault, environment: environment)
         authURL = try environment.serviceURL("AUTH_URL", default: "http://127.0.0.1:5001")
         stockURL = try environment.serviceURL("STOCK_URL", default: "http://127.0.0.1:5002")
         tradeURL = try environment.serviceURL("TRADE_URL", default: "http://127.0.0.1:5003")

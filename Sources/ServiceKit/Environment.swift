@@ -83,25 +83,6 @@ public struct Environment: Sendable {
         return url
     }
 
-    /// The development JWT secret, used only when `JWT_SECRET` is unset (with a warning).
-    public static let developmentJWTSecret = "dev-only-insecure-secret-change-me-0123456789"
-
-    /// `JWT_SECRET` (at least 32 bytes), or the development default; `true` when it is the development one.
-    public func jwtSecret() throws -> (secret: String, isDevelopmentDefault: Bool) {
-        guard let secret = raw("JWT_SECRET") else { return (Self.developmentJWTSecret, true) }
-        guard secret.utf8.count >= 32 else {
-            throw ConfigError("JWT_SECRET", "must be at least 32 bytes long (got \(secret.utf8.count))")
-        }
-        // Compose passes the development secret explicitly when no .env sets one: still warn.
-        return (secret, secret == Self.developmentJWTSecret)
-    }
-
-    /// Logs the loud warning of every start that uses the development JWT secret.
-    public static func warnIfDevelopmentSecret(_ isDevelopmentDefault: Bool, logger: Logger) {
-        guard isDevelopmentDefault else { return }
-        logger.warning("JWT_SECRET is not set: using the development secret. Never run production like this.")
-    }
-
     /// `DATABASE_PATH`, with its parent folder created and checked writable.
     public func databasePath(service: String) throws -> String {
         let path = string("DATABASE_PATH", default: "./data/\(service).sqlite")

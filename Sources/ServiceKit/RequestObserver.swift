@@ -49,7 +49,7 @@ public struct RequestObserver: Sendable {
         // metadata copies the handler and its dictionary on every request.
         var metadata: Logger.Metadata = [
             "request_id": .string(requestID),
-            "method": .string(method),
+            "method": .string(MetricsMethod.logged(method)),
             "route": .string(route),
             "status": .stringConvertible(status),
             "duration_ms": .string(Self.milliseconds(micros)),

@@ -34,8 +34,9 @@ public enum ServiceMetrics {
 
     /// Counts one request in `http_requests_total{method,route,status}` and observes
     /// `http_request_duration_seconds{method,route}`.
+    /// A method outside the known set is labelled `_OTHER` (``MetricsMethod``).
     public static func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        let (counter, timer) = series(method: method, route: route, status: status)
+        let (counter, timer) = series(method: MetricsMethod.label(method), route: route, status: status)
         counter.increment()
         timer.recordInterval(duration)
     }
@@ -49,7 +50,7 @@ public enum ServiceMetrics {
                                             dimensions: [("method", method), ("route", route), ("status", String(status))]),
                         CoreMetrics.Timer(label: "http_request_duration_seconds",
                                           dimensions: [("method", method), ("route", route)]))
-            // Bounded: methods and routes are few, but a client can invent methods.
+            // Bounded: methods are labelled from a fixed set, and routes are few (unmatched paths share one).
             if cache.count < 10_000 { cache[key] = made }
             return made
         }
@@ -62,15 +63,17 @@ public enum ServiceMetrics {
         /// The route pattern, as in `http_requests_total{route}`.
         public let route: String
         private let known = Mutex<[(method: String, status: Int, counter: CoreMetrics.Counter, timer: CoreMetrics.Timer)]>([])
-        /// Bounded: a client can invent methods; past this many, ``recordRequest`` serves.
+        /// Bounded (methods are labelled from a fixed set, statuses are few); past this many, ``recordRequest`` serves.
         private static let knownMax = 32
 
         public init(route: String) {
             self.route = route
         }
 
-        /// The same series as ``ServiceMetrics/recordRequest(method:route:status:duration:)`` with this route.
+        /// The same series as ``ServiceMetrics/recordRequest(method:route:status:duration:)`` with this route;
+        /// a method outside the known set is labelled `_OTHER`.
         public func record(method: String, status: Int, duration: Duration) {
+            let method = MetricsMethod.label(method)
             let found = known.withLock { list -> (CoreMetrics.Counter, CoreMetrics.Timer)? in
                 for entry in list where entry.status == status && entry.method == method { return (entry.counter, entry.timer) }
                 return nil

@@ -17,6 +17,7 @@ public struct TradeConfig: Sendable {
     public init(environment: Environment) throws {
         common = try CommonConfig(environment: environment, defaultPort: 5003)
         (jwtSecret, jwtSecretIsDevelopmentDefault) = try environment.jwtSecret()
+        try common.restrictToLoopback(developmentSecret: jwtSecretIsDevelopmentDefault, environment: environment)
         let cash = environment.string("INITIAL_CASH", default: "10000.00")
         guard let parsed = Cents(parsing: cash), parsed.minorUnits <= 1_000_000_000_000_00 else {
             throw ConfigError("INITIAL_CASH", "must be a non-negative decimal amount with at most 2 decimals, got \"\(cash)\"")

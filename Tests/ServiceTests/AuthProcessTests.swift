@@ -123,8 +123,12 @@ import Testing
         try await F.cpuHeavy {
             let folder = try TemporaryFolder("auth-burst")
             defer { folder.remove() }
-            let process = try await ServiceProcess("auth", environment: Self.environment(folder, ["SCRYPT_LOG_N": "14"]),
-                                                   logFolder: folder.path)
+            // Eight parallel logins of one user: a login attempt is reserved before its hash runs, so
+            // LOGIN_MAX_FAILURES caps the attempts in flight per name, and scrypt at 2^14 in a debug build
+            // takes over a second, past SCRYPT_QUEUE_WAIT_MS_MAX's default: both raised for this burst.
+            let process = try await ServiceProcess("auth", environment: Self.environment(folder, [
+                "SCRYPT_LOG_N": "14", "LOGIN_MAX_FAILURES": "8", "SCRYPT_QUEUE_WAIT_MS_MAX": "60000",
+            ]), logFolder: folder.path)
             defer { process.signal(SIGKILL) }
             let client = TestClient(port: process.port, timeout: .seconds(30))
             _ = try await F.registerAndLogin(client, "burst", "password1")

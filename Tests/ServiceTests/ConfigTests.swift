@@ -183,7 +183,8 @@ import TradeService
         let folder = try TemporaryFolder("config")
         defer { folder.remove() }
         let auth = try AuthConfig(environment: Environment(["DATABASE_PATH": folder.path + "/a.sqlite"]))
-        #expect(auth.common.port == 5001 && auth.common.host == "0.0.0.0")
+        // No secret: the development one, so loopback only (API.md "Configuration"); stock keeps 0.0.0.0.
+        #expect(auth.common.port == 5001 && auth.common.host == "127.0.0.1")
         #expect(auth.common.logLevel == .info && auth.common.maxBodyBytes == 1_048_576)
         #expect(auth.tokenTTLSeconds == 3600 && auth.loginMaxFailures == 5 && auth.loginLockoutSeconds == 60)
         #expect(auth.scryptLogN == 15)
@@ -191,7 +192,7 @@ import TradeService
         #expect(auth.jwtSecret.utf8.count >= 32)
 
         let stock = try StockConfig(environment: Environment(["DATABASE_PATH": folder.path + "/s.sqlite"]))
-        #expect(stock.common.port == 5002)
+        #expect(stock.common.port == 5002 && stock.common.host == "0.0.0.0")
         #expect(stock.apiKey == nil && stock.curlLibrary == nil)
         #expect(stock.providerURL == "https://www.alphavantage.co/query")
         #expect(stock.providerTimeoutMs == 3000 && stock.quoteTTLSeconds == 60)

@@ -91,9 +91,14 @@ public enum AbuseHarness {
         let rss = names.map { name in
             "\(name)=" + (outcome.peakRSSBytes[name].map { String(format: "%.1f", Double($0) / 1_048_576) } ?? "-")
         }.joined(separator: " ")
-        let p99Ms = Double(p99.components.seconds) * 1000 + Double(p99.components.attoseconds) / 1e15
-        print("abuse: \(name) peak RSS \(rss) MiB; normal p99=\(String(format: "%.1f", p99Ms)) ms n=\(latencies.count) failures=\(failures.count)")
+        print("abuse: \(name) peak RSS \(rss) MiB; normal p99=\(milliseconds(p99)) ms n=\(latencies.count) failures=\(failures.count)")
         return outcome
+    }
+
+    /// `duration` in milliseconds with one decimal.
+    public static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.1f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 
     /// What the sampler, the attack and the normal client share.
