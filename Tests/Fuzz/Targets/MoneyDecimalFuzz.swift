@@ -1,5 +1,5 @@
 // libFuzzer target: Money's decimal text (DecimalText, behind Cents and Price).
-// Input: a mode byte (scale 0-6, sign allowed), then text.
+// Input: a mode byte (scale 1-6: Cents uses 2, Price 4; sign allowed), then text.
 // Properties:
 //  - text that parses, formatted and parsed again, gives the same minor units;
 //  - a canonical text (what format prints) parses back to itself exactly;
@@ -10,7 +10,7 @@
 public func moneyDecimalFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     let mode = input.byte()
-    let scale = Int(mode & 7) % 7
+    let scale = Int(mode & 7) % 6 + 1
     let allowsSign = mode & 8 != 0
     let rest = input.rest
     let text = String(decoding: rest, as: UTF8.self)
