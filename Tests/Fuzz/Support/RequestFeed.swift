@@ -10,13 +10,16 @@ struct FedRequest: Equatable, CustomStringConvertible {
     var minor: Int
     var keepAlive: Bool
     var continues: Bool
-    var fields: [String]
+    /// Each field as `name: value` bytes (the value OWS-trimmed), not Strings: invalid UTF-8 would
+    /// be replaced and the request would not serialize back to itself.
+    var fields: [[UInt8]]
     var body: [UInt8]
     /// Offset in the stream just past this request (its last byte + 1).
     var end: Int
 
     var description: String {
-        "\(method) \(target) 1.\(minor) keepAlive=\(keepAlive) continues=\(continues) fields=\(fields) body=\(body.count)B end=\(end)"
+        "\(method) \(target) 1.\(minor) keepAlive=\(keepAlive) continues=\(continues) "
+            + "fields=\(fields.map { String(decoding: $0, as: UTF8.self).debugDescription }) body=\(body.count)B end=\(end)"
     }
 }
 
@@ -59,10 +62,12 @@ enum RequestFeed {
                 case .headComplete(let expectsContinue):
                     continues = expectsContinue
                 case .request(let request):
+                    var fields: [[UInt8]] = []
+                    request.headers.forEachField { name, value in fields.append(Array(name) + [0x3A, 0x20] + Array(value)) }
                     outcome.requests.append(FedRequest(
                         method: request.method, target: request.target, minor: request.versionMinor,
-                        keepAlive: request.keepAlive, continues: continues,
-                        fields: request.headers.map { "\($0.name): \($0.value)" }, body: request.body, end: start))
+                        keepAlive: request.keepAlive, continues: continues, fields: fields, body: request.body,
+                        end: start))
                     continues = false
                     stop = start == buffer.count
                 case .failure(let error):

@@ -26,8 +26,8 @@ func serialize(_ request: FedRequest) -> [UInt8] {
     var out = Array("\(request.method) \(request.target) HTTP/1.\(request.minor)\r\n".utf8)
     var chunked = false
     for field in request.fields {
-        out += Array(field.utf8) + [0x0D, 0x0A]
-        if field.utf8.count >= 18, field.lowercased().hasPrefix("transfer-encoding:") { chunked = true }
+        out += field + [0x0D, 0x0A]
+        if String(decoding: field.prefix(18), as: UTF8.self).lowercased() == "transfer-encoding:" { chunked = true }
     }
     out += [0x0D, 0x0A]
     if chunked {
@@ -66,7 +66,9 @@ public func requestParserFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     for request in whole.requests {
         fuzzCheck(request.end > previousEnd, "request ends went backwards: \(whole)")
         previousEnd = request.end
-        let again = RequestFeed.run(serialize(request), feedsEndingAt: [], limits: limits)
+        // Default limits for the copy: it writes `name: value` with one space, which may be longer
+        // than the original `name:value` and cross a small limit the original stayed under.
+        let again = RequestFeed.run(serialize(request), feedsEndingAt: [], limits: HTTPLimits())
         var expected = request
         expected.end = again.requests.first?.end ?? -1
         fuzzCheck(again.requests == [expected] && again.status == nil && !again.open,
