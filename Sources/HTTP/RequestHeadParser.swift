@@ -36,13 +36,18 @@ enum RequestHeadParser {
         if from > 0 { firstLineEnd = firstLF(bytes, before: from) }
         while index < count {
             guard let lfIndex = indexOfLF(bytes, from: index) else { break }
+            // Limits before the bare-LF check: had the bytes come in two reads, the check below the
+            // loop would already have answered 414 or 431 for the bytes before this LF, and the
+            // status must not depend on where TCP cut the stream (found by Tests/Fuzz).
+            if let lineEnd = firstLineEnd {
+                if lfIndex - (lineEnd + 1) > limits.headerBytesMax + 2 { return .failure(.headersTooLarge) }
+            } else if lfIndex - 1 > limits.requestLineBytesMax {
+                return .failure(.uriTooLong)
+            }
             if lfIndex == 0 || bytes[lfIndex - 1] != cr { return .failure(.badRequest("bare LF in the header section")) }
             // CR CR LF: the first CR is bare (RFC 9112 §2.2), and the head would never end here.
             if lfIndex >= 2 && bytes[lfIndex - 2] == cr { return .failure(.badRequest("bare CR in the header section")) }
-            if firstLineEnd == nil {
-                firstLineEnd = lfIndex
-                if lfIndex - 1 > limits.requestLineBytesMax { return .failure(.uriTooLong) }
-            }
+            if firstLineEnd == nil { firstLineEnd = lfIndex }
             if lfIndex >= 3 && bytes[lfIndex - 2] == lf && bytes[lfIndex - 3] == cr {
                 if lfIndex + 1 - (firstLineEnd! + 1) > limits.headerBytesMax + 2 { return .failure(.headersTooLarge) }
                 return .complete(end: lfIndex + 1)

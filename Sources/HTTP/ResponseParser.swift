@@ -118,10 +118,14 @@ struct ResponseParser {
               bytes[2] == UInt8(ascii: "T"), bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/"),
               bytes[5] == UInt8(ascii: "1"), bytes[6] == UInt8(ascii: "."), bytes[8] == UInt8(ascii: " "),
               RequestHeadParser.isDigit(bytes[9]), RequestHeadParser.isDigit(bytes[10]),
-              RequestHeadParser.isDigit(bytes[11])
+              RequestHeadParser.isDigit(bytes[11]), RequestHeadParser.isDigit(bytes[7]),
+              bytes[12] == UInt8(ascii: " ") || bytes[12] == 0x0D
         else { return nil }
         let versionMinor = bytes[7] == UInt8(ascii: "0") ? 0 : 1
         let status = Int(bytes[9] - 0x30) * 100 + Int(bytes[10] - 0x30) * 10 + Int(bytes[11] - 0x30)
+        // RFC 9110 §15: status codes are 100-599 (a 3-digit "020" would be relayed as "20", found by
+        // Tests/Fuzz); a fourth digit is not a status code either (RFC 9112 §4).
+        guard (100..<600).contains(status) else { return nil }
         let base = bytes.baseAddress!
         // The scanner that found this head guarantees that every LF follows a CR and that the head
         // ends with an empty line; a bare CR is refused here. memchr finds each line's CR and colon

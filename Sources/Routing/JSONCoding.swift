@@ -10,7 +10,13 @@ public enum JSONCoding {
     /// Decodes the request body as `T`, or throws a 400 `/problems/invalid-request`.
     public static func decode<T: Decodable>(_ type: T.Type, from request: HTTPRequest) throws -> T {
         guard !request.body.isEmpty else { throw HTTPError.invalidRequest("The request body must be a JSON object.") }
-        if let name = duplicateMember(in: request.body) {
+        // What the member scan cannot read is refused before JSONDecoder sees it: the decoder is
+        // laxer than RFC 8259 (it takes a trailing comma, `{"a":1,"a":2,}`), and a body the scan
+        // refused would have skipped the duplicate check (found by Tests/Fuzz json-members).
+        guard let members = topLevelMembers(in: request.body) else {
+            throw HTTPError.invalidRequest("The request body is not valid JSON.")
+        }
+        if let name = firstRepeatedName(members) {
             throw HTTPError.invalidRequest("The member '\(name)' appears more than once.")
         }
         do {
@@ -48,7 +54,10 @@ extension JSONCoding {
     /// body is ambiguous (RFC 8259 §4: names SHOULD be unique, and parsers differ on which one
     /// wins), so ``decode(_:from:)`` rejects it rather than pick one for a money-moving request.
     public static func duplicateMember(in body: [UInt8]) -> String? {
-        guard let members = topLevelMembers(in: body) else { return nil }
+        topLevelMembers(in: body).flatMap(firstRepeatedName)
+    }
+
+    private static func firstRepeatedName(_ members: [(key: String, value: Range<Int>)]) -> String? {
         var seen: Set<String> = []
         for member in members where !seen.insert(member.key).inserted { return member.key }
         return nil

@@ -1,5 +1,6 @@
 import Testing
 @testable import Routing
+import HTTP
 
 /// The top-level member scan behind `JSONCoding.rawMember` and the duplicate-member 400.
 @Suite("JSONCoding")
@@ -29,5 +30,16 @@ struct JSONCodingTests {
         #expect(JSONCoding.rawMember("note", in: body) == #""\"q\":9""#)
         #expect(JSONCoding.rawMember("q", in: body) == nil)
         #expect(JSONCoding.rawMember("quantity", in: Array("[1]".utf8)) == nil)
+    }
+
+    /// Found by the json-members fuzz target: JSONDecoder takes a trailing comma, which the member
+    /// scan (RFC 8259 §4 grammar) refuses, so the duplicate check was skipped and the decoder picked
+    /// one of the two names.
+    @Test("a body the member scan refuses is a 400, even where JSONDecoder would take it",
+          arguments: [#"{"username":"a","password":"b","username":"c",}"#, #"{"username":"a","password":"b",}"#])
+    func laxJSONIsRefused(_ json: String) throws {
+        struct Credentials: Decodable { let username: String; let password: String }
+        let request = HTTPRequest(method: "POST", target: "/", body: Array(json.utf8))
+        #expect(throws: HTTPError.self, "\(json)") { try JSONCoding.decode(Credentials.self, from: request) }
     }
 }
