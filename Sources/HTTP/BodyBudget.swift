@@ -25,10 +25,14 @@ final class BodyBudget: Sendable {
     /// Bytes charged now.
     var bytesHeld: Int { held.load(ordering: .relaxed) }
 
-    /// Charges `bytes` more of a body that had already charged `bodyBytesBefore`; false (and
-    /// nothing charged) when that would pass the budget for a body of its size.
-    func charge(_ bytes: Int, bodyBytesBefore: Int) -> Bool {
-        let ceiling = bodyBytesBefore + bytes <= smallBodyBytesMax ? bytesMax : largeBodiesBytesMax
+    /// Charges `bytes` more of a body whose `Content-Length` is `declaredBytes` (`nil` when
+    /// chunked); false (and nothing charged) when that would pass the budget for a body of its
+    /// size. A body is small by what it declares, not by what has arrived: judged by its bytes so
+    /// far, the first 16 KiB of every large body would be charged against the reserve, and a few
+    /// hundred stalled large bodies could spend it. A chunked body's size is unknown: large.
+    func charge(_ bytes: Int, declaredBytes: Int?) -> Bool {
+        let small = declaredBytes.map { $0 <= smallBodyBytesMax } ?? false
+        let ceiling = small ? bytesMax : largeBodiesBytesMax
         var current = held.load(ordering: .relaxed)
         while true {
             guard current + bytes <= ceiling else { return false }

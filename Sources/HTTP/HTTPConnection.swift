@@ -171,7 +171,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     /// Charges `bytes` of body to the budget; when it is spent, answers 503 with `Retry-After`
     /// and closes (which frees the body at once) and returns false.
     private func chargeBody(_ bytes: Int) -> Bool {
-        if owner.bodyBudget.charge(bytes, bodyBytesBefore: bodyBytesCharged) {
+        if owner.bodyBudget.charge(bytes, declaredBytes: parser.declaredBodyBytes) {
             bodyBytesCharged += bytes
             return true
         }

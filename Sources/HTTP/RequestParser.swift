@@ -41,12 +41,17 @@ public struct RequestParser {
     /// a head is read.
     public private(set) var method: String?
 
+    /// The `Content-Length` of the request whose body is being read (`nil` while a head is read,
+    /// for a chunked body, and for no body).
+    public private(set) var declaredBodyBytes: Int?
+
     /// Parses as far as `bytes` allow. `peer` is stamped on the request it completes.
     public mutating func parse(_ bytes: UnsafeRawBufferPointer, peer: String) -> (event: Event, consumed: Int) {
         switch state {
         case .head(let resumeAt):
             if resumeAt == 0 {
                 method = nil  // a new head: the previous request's method is no longer ours
+                declaredBodyBytes = nil
                 // RFC 9112 §2.2: ignore empty lines before the request line.
                 var skipped = 0
                 while skipped + 1 < bytes.count, bytes[skipped] == 0x0D, bytes[skipped + 1] == 0x0A { skipped += 2 }
@@ -79,6 +84,7 @@ public struct RequestParser {
                         return (.request(makeRequest(head, body: [], peer: peer)), end)
                     case .length(let length):
                         state = .body(head, remaining: length, body: [])
+                        declaredBodyBytes = length
                     case .chunked:
                         state = .chunkedBody(head, ChunkedDecoder(), body: [])
                     }

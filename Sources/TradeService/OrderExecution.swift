@@ -21,11 +21,12 @@ enum OrderExecution {
         do {
             total = try order.price.total(quantity: order.quantity)
             // A total that rounds to 0.00 (1 share at 0.0050 or less) would move shares for no
-            // cash: free shares to sell later, or shares given away. Refused on both sides.
-            guard total.minorUnits > 0 else { throw TradeErrors.orderTooSmall }
+            // cash: free shares to sell later, or shares given away. Refused on both sides, after
+            // the funds or shares check (API.md: selling a symbol never held is insufficient-shares).
             switch order.side {
             case .buy:
                 guard total <= cash else { throw TradeErrors.insufficientFunds }
+                guard total.minorUnits > 0 else { throw TradeErrors.orderTooSmall }
                 cashAfter = try cash.subtracting(total)
                 let newQuantity = (holding?.quantity ?? 0) + order.quantity
                 let newBasis = try (holding?.costBasis ?? .zero).adding(total)
@@ -35,6 +36,7 @@ enum OrderExecution {
                     """).execute(arguments: [order.userID, order.symbol, newQuantity, newBasis.minorUnits])
             case .sell:
                 guard let holding, holding.quantity >= order.quantity else { throw TradeErrors.insufficientShares }
+                guard total.minorUnits > 0 else { throw TradeErrors.orderTooSmall }
                 cashAfter = try cash.adding(total)
                 // Average cost: the sold shares take their proportional part of the basis.
                 let removed = try holding.costBasis.proportion(order.quantity, of: holding.quantity)

@@ -64,18 +64,29 @@ struct ResourceBudgetTests {
         #expect((ConnectionAdmission.key(one) == ConnectionAdmission.key(other)) == same, "\(one) vs \(other)")
     }
 
-    @Test func aBodyPastTheSmallSizeGetsThreeQuartersOfTheBudgetASmallOneAllOfIt() {
+    @Test func aBodyDeclaredPastTheSmallSizeGetsThreeQuartersOfTheBudgetASmallOneAllOfIt() {
         let budget = BodyBudget(bytesMax: 1000, smallBodyBytesMax: 100)
-        #expect(budget.charge(650, bodyBytesBefore: 0), "a large body up to three quarters")
-        #expect(!budget.charge(101, bodyBytesBefore: 0), "another large one would pass 750")
+        #expect(budget.charge(650, declaredBytes: 650), "a large body up to three quarters")
+        #expect(!budget.charge(101, declaredBytes: 101), "another large one would pass 750")
         #expect(budget.bytesHeld == 650, "a refused charge charges nothing")
-        #expect(budget.charge(100, bodyBytesBefore: 0), "a small body may use the reserve")
-        #expect(!budget.charge(1, bodyBytesBefore: 100), "101 bytes is large: refused past 750")
-        #expect(budget.charge(90, bodyBytesBefore: 0) && budget.charge(90, bodyBytesBefore: 0) && budget.charge(70, bodyBytesBefore: 0))
+        #expect(budget.charge(100, declaredBytes: 100), "a small body may use the reserve")
+        #expect(!budget.charge(1, declaredBytes: 101), "a body declaring 101 bytes is large: refused past 750")
+        #expect(budget.charge(90, declaredBytes: 90) && budget.charge(90, declaredBytes: 90) && budget.charge(70, declaredBytes: 70))
         #expect(budget.bytesHeld == 1000)
-        #expect(!budget.charge(1, bodyBytesBefore: 0), "nothing passes the whole budget")
+        #expect(!budget.charge(1, declaredBytes: 1), "nothing passes the whole budget")
         budget.release(1000)
         #expect(budget.bytesHeld == 0)
+    }
+
+    /// The first bytes of a large body are large too: judged by what had arrived, a few hundred
+    /// stalled large bodies could each take 16 KiB of the reserve kept for orders and logins.
+    @Test func theFirstBytesOfALargeBodyCannotSpendTheSmallBodiesReserve() {
+        let budget = BodyBudget(bytesMax: 1000, smallBodyBytesMax: 100)
+        #expect(budget.charge(700, declaredBytes: 10_000))
+        #expect(!budget.charge(60, declaredBytes: 10_000), "60 bytes of a 10,000-byte body past 750")
+        #expect(!budget.charge(60, declaredBytes: nil), "a chunked body's size is unknown: large")
+        #expect(budget.charge(60, declaredBytes: 60), "an order still gets in")
+        #expect(budget.bytesHeld == 760)
     }
 
     @Test func concurrentChargesNeverPassTheBudget() async {
@@ -87,7 +98,7 @@ struct ResourceBudgetTests {
                 group.addTask {
                     for round in 0..<5_000 {
                         let size = round % 2 == 0 ? 50 : 700
-                        if budget.charge(size, bodyBytesBefore: 0) {
+                        if budget.charge(size, declaredBytes: size) {
                             peak.bytes.max(budget.bytesHeld, ordering: .relaxed)
                             budget.release(size)
                         }

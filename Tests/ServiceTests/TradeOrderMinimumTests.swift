@@ -41,6 +41,11 @@ import Testing
             #expect(two.status == 201, "\(two.text)")
             #expect(two.string("total") == "0.01" && two.string("cash_after") == "9999.99", "\(two.text)")
 
+            // API.md's order of checks: a symbol never held is insufficient-shares whatever its price.
+            trade.setPrice("DIME", "0.0010")
+            let neverHeld = try await trade.order("sell", "DIME", 1, token: token)
+            #expect(neverHeld.isTradeProblem(422, "/problems/insufficient-shares"), "\(neverHeld.status) \(neverHeld.text)")
+
             // Selling: one share would give it away for 0.00; two fetch 0.01.
             let giveAway = try await trade.order("sell", "PENNY", 1, token: token)
             #expect(giveAway.isTradeProblem(422, "/problems/order-too-small"), "\(giveAway.status) \(giveAway.text)")
