@@ -29,6 +29,7 @@ public enum GatewayService {
                                  honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"]) { _ in true }
         let health = AggregateHealth(upstreams: [("auth", config.authURL), ("stock", config.stockURL), ("trade", config.tradeURL)],
                                      group: group)
+        let web = try WebAssets.load(environment: environment, logger: logger)  // the browser app (issue 25)
         let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst,
                                                               bucketsMax: config.rateLimitClientsMax) : nil
         // The same prefixes twice: the router's patterns, and the gateway's own path in front of it.
@@ -42,6 +43,7 @@ public enum GatewayService {
                                health: health.handle, routes: { router in
             if let limiter { router.add(RateLimitMiddleware(limiter: limiter)) }
             for prefix in prefixes { router.on("*", prefix.pattern, prefix.proxy.forward) }
+            web?.addRoutes(to: &router)
         }, responder: { router in
             GatewayResponder(router: router, prefixes: prefixes, limiter: limiter, tokens: tokens,
                              observer: RequestObserver(logger: logger))

@@ -47,7 +47,8 @@ struct Route: Sendable {
         self.method = method
         self.pattern = pattern
         self.handler = handler
-        segments = pattern.split(separator: "/").map { part in
+        // `/` is one empty segment, as ``Router/resolve(_:into:)`` splits the path `/`.
+        segments = pattern == "/" ? [.literal("")] : pattern.split(separator: "/").map { part in
             if part == "**" { return .rest }
             if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
             return .literal(String(part))
