@@ -3,8 +3,6 @@
 import * as dec from './decimal.js';
 import { fill, h, s } from './dom.js';
 
-const WIDTH = 720;
-const HEIGHT = 300;
 const M = { left: 72, right: 18, top: 16, bottom: 48 };
 
 /** Whole cents of a decimal string, as a Number for plotting only (prices are far below 2^53 cents). */
@@ -19,7 +17,11 @@ function niceStep(span, count) {
   return 10 * power;
 }
 
-export function lineChart(prices, symbol) {
+/** The chart drawn for a box `width` CSS pixels wide (so text keeps its size on a phone). */
+/** `selected` (an index) is shown at once and `onSelect` hears each change, so a redraw (a resize) keeps the reading. */
+export function lineChart(prices, symbol, width = 720, selected = null, onSelect = () => {}) {
+  const WIDTH = Math.round(Math.max(300, Math.min(900, width)));
+  const HEIGHT = WIDTH < 520 ? 240 : 300;
   const readout = h('p', { class: 'chart-readout', 'aria-live': 'polite' }, 'Hover over the chart, or focus it and use the arrow keys, to read a close.');
   if (prices.length === 0) return h('div', { class: 'chart' }, h('p', { class: 'muted' }, 'No history to show.'));
   const values = prices.map((p) => cents(p.close));
@@ -39,7 +41,7 @@ export function lineChart(prices, symbol) {
       s('text', { x: M.left - 8, y: y(tick) + 4, 'text-anchor': 'end', class: 'tick' },
         dec.group(dec.toText({ units: BigInt(tick), scale: 2 }))));
   }
-  const labelCount = Math.min(prices.length, 5);
+  const labelCount = Math.min(prices.length, WIDTH < 520 ? 3 : 5);
   for (let k = 0; k < labelCount; k += 1) {
     const i = labelCount === 1 ? prices.length - 1 : Math.round((k * (prices.length - 1)) / (labelCount - 1));
     grid.append(s('text', { x: x(i), y: HEIGHT - M.bottom + 18, 'text-anchor': k === 0 ? 'start' : k === labelCount - 1 ? 'end' : 'middle', class: 'tick' },
@@ -82,6 +84,7 @@ export function lineChart(prices, symbol) {
     tip.setAttribute('x', boxX + 75); tip.setAttribute('y', boxY + 15); tip.setAttribute('text-anchor', 'middle');
     fill(tip, text);
     fill(readout, `${prices[current].date}: close ${dec.money(prices[current].close)}`);
+    onSelect(current);
   };
   const fromPointer = (event) => {
     const box = svg.getBoundingClientRect();
@@ -99,5 +102,6 @@ export function lineChart(prices, symbol) {
     event.preventDefault();
     show(moves[event.key]);
   });
+  if (selected !== null && selected < prices.length) show(selected);
   return h('figure', { class: 'chart' }, svg, readout);
 }

@@ -37,15 +37,15 @@ export function renderActivity(main) {
         : h('div', { class: 'table-wrap panel flush' }, h('table', { class: 'data', id: 'transactions' },
           h('caption', { class: 'sr-only' }, `Transactions, page ${page + 1}, newest first`),
           h('thead', {}, h('tr', {}, ['Time', 'Side', 'Symbol', 'Quantity', 'Price', 'Total', 'Cash after']
-            .map((t, i) => h('th', { scope: 'col', class: i >= 3 ? 'num' : '' }, t)))),
+            .map((t, i) => h('th', { scope: 'col', class: `${i >= 3 ? 'num' : ''} ${i === 4 || i === 6 ? 'wide-only' : ''}` }, t)))),
           h('tbody', {}, answer.transactions.map((t) => h('tr', { 'data-id': t.id },
             h('td', {}, h('time', { datetime: t.executed_at }, when(t.executed_at))),
             h('td', {}, h('span', { class: `badge side-${t.side}` }, t.side === 'buy' ? 'Buy' : 'Sell')),
             h('td', {}, h('a', { href: `#/stock/${t.symbol}` }, t.symbol)),
             h('td', { class: 'num' }, String(t.quantity)),
-            h('td', { class: 'num' }, dec.money(t.price)),
+            h('td', { class: 'num wide-only' }, dec.money(t.price)),
             h('td', { class: 'num' }, dec.money(t.total)),
-            h('td', { class: 'num' }, dec.money(t.cash_after))))))));
+            h('td', { class: 'num wide-only' }, dec.money(t.cash_after))))))));
       fill(pageLabel, `Page ${page + 1}`);
       newer.disabled = page === 0;
       older.disabled = next === null;

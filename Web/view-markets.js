@@ -18,9 +18,9 @@ export function renderMarkets(main) {
     h('div', { class: 'table-wrap panel flush' }, h('table', { class: 'data', id: 'markets' },
       h('caption', { class: 'sr-only' }, 'Listed stocks with price, change since the previous close, source and age'),
       h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, 'Symbol'), h('th', { scope: 'col' }, 'Name'),
+        h('th', { scope: 'col' }, 'Symbol'), h('th', { scope: 'col', class: 'wide-only' }, 'Name'),
         h('th', { scope: 'col', class: 'num' }, 'Price'), h('th', { scope: 'col', class: 'num' }, 'Change'),
-        h('th', { scope: 'col' }, 'Source'), h('th', { scope: 'col' }, 'Updated'))),
+        h('th', { scope: 'col' }, 'Source'), h('th', { scope: 'col', class: 'wide-only' }, 'Updated'))),
       body)));
 
   const details = new Map(); // symbol -> { source, history, fetched }
@@ -35,8 +35,10 @@ export function renderMarkets(main) {
       let row = rowOf.get(stock.symbol);
       if (!row) {
         row = h('tr', { 'data-symbol': stock.symbol },
-          h('th', { scope: 'row' }, h('a', { href: `#/stock/${stock.symbol}` }, stock.symbol)),
-          h('td', {}), h('td', { class: 'num price' }), h('td', { class: 'num change' }), h('td', {}), h('td', {}));
+          h('th', { scope: 'row' }, h('a', { href: `#/stock/${stock.symbol}` }, stock.symbol),
+            h('span', { class: 'narrow-only sub' }, stock.name)),
+          h('td', { class: 'wide-only' }), h('td', { class: 'num price' }), h('td', { class: 'num change' }), h('td', {}),
+          h('td', { class: 'wide-only' }));
         rowOf.set(stock.symbol, row);
       }
       const detail = details.get(stock.symbol);
@@ -45,7 +47,7 @@ export function renderMarkets(main) {
       const cells = row.children;
       fill(cells[1], stock.name);
       fill(cells[2], dec.money(stock.price));
-      cells[3].className = `num change ${trendClass(sign)}`;
+      cells[3].className = `num change wrap ${trendClass(sign)}`;
       fill(cells[3], moved ? `${trendMark(sign)}${dec.signedMoney(moved.amount)} (${dec.signedPercent(moved.percent)})` : '—');
       fill(cells[4], detail && detail.source ? h('span', { class: `badge src-${detail.source}` }, detail.source) : '—');
       fill(cells[5], h('time', { datetime: stock.as_of, title: stock.as_of }, age(stock.as_of, now)));

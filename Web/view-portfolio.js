@@ -6,10 +6,12 @@ import { fill, h, trendClass, trendMark, whileVisible } from './dom.js';
 
 const REFRESH_MS = 15_000;
 const RETRY_MS = 3_000;
+/** Columns a phone's width leaves out (average cost, market value, cost basis: the cards hold the totals). */
+const NARROW_HIDDEN = new Set([2, 4, 5]);
 
 function pl(amount, basis) {
   const sign = dec.sign(amount);
-  return h('td', { class: `num ${trendClass(sign)}` }, `${trendMark(sign)}${dec.signedMoney(amount)}`,
+  return h('td', { class: `num wrap ${trendClass(sign)}` }, `${trendMark(sign)}${dec.signedMoney(amount)}`,
     h('span', { class: 'pct' }, ` (${dec.signedPercent(dec.percent(amount, basis))})`));
 }
 
@@ -39,17 +41,17 @@ export function renderPortfolio(main) {
       : h('div', { class: 'table-wrap panel flush' }, h('table', { class: 'data', id: 'holdings' },
         h('caption', { class: 'sr-only' }, 'Holdings with quantity, average cost, price, market value and unrealised profit or loss'),
         h('thead', {}, h('tr', {}, ['Symbol', 'Quantity', 'Avg cost', 'Price', 'Market value', 'Cost basis', 'Unrealised P&L']
-          .map((t, i) => h('th', { scope: 'col', class: i ? 'num' : '' }, t)))),
+          .map((t, i) => h('th', { scope: 'col', class: `${i ? 'num' : ''} ${NARROW_HIDDEN.has(i) ? 'wide-only' : ''}` }, t)))),
         h('tbody', {}, folio.holdings.map((x) => h('tr', { 'data-symbol': x.symbol },
           h('th', { scope: 'row' }, h('a', { href: `#/stock/${x.symbol}` }, x.symbol)),
           h('td', { class: 'num' }, String(x.quantity)),
-          h('td', { class: 'num' }, dec.money(x.avg_cost)),
+          h('td', { class: 'num wide-only' }, dec.money(x.avg_cost)),
           h('td', { class: 'num' }, dec.money(x.price), stale ? h('span', { class: 'stale-mark' }, ' (stale)') : null),
-          h('td', { class: 'num' }, dec.money(x.market_value)),
-          h('td', { class: 'num' }, dec.money(x.cost_basis)),
+          h('td', { class: 'num wide-only' }, dec.money(x.market_value)),
+          h('td', { class: 'num wide-only' }, dec.money(x.cost_basis)),
           pl(dec.parse(x.unrealized_pl), dec.parse(x.cost_basis))))),
-        h('tfoot', {}, h('tr', { id: 'totals' }, h('th', { scope: 'row' }, 'Total'), h('td', {}), h('td', {}), h('td', {}),
-          h('td', { class: 'num' }, dec.money(value)), h('td', { class: 'num' }, dec.money(basis)), pl(gain, basis)))));
+        h('tfoot', {}, h('tr', { id: 'totals' }, h('th', { scope: 'row' }, 'Total'), h('td', {}), h('td', { class: 'wide-only' }), h('td', {}),
+          h('td', { class: 'num wide-only' }, dec.money(value)), h('td', { class: 'num wide-only' }, dec.money(basis)), pl(gain, basis)))));
     fill(content, staleNote,
       h('div', { class: 'cards' },
         card('Cash', dec.money(folio.cash), 'cash'),

@@ -189,13 +189,26 @@ export function renderStock(main, symbol) {
       h('time', { datetime: quote.as_of, title: quote.as_of }, `as of ${age(quote.as_of)}`));
   };
 
+  let drawnWidth = 0;
+  let selected = null; // the chart's reading, kept across redraws
+  function drawChart() {
+    drawnWidth = chartBox.clientWidth;
+    fill(chartBox, lineChart(historyPrices, symbol, drawnWidth || 720, selected, (i) => { selected = i; }));
+  }
+  // Redrawn when its box changes width a lot (a rotated phone, a resized window).
+  const resize = new ResizeObserver(() => {
+    if (historyPrices.length && Math.abs(chartBox.clientWidth - drawnWidth) > 40) drawChart();
+  });
+  resize.observe(chartBox);
+
   async function loadHistory() {
     for (const b of rangeButtons) b.setAttribute('aria-pressed', String(Number(b.dataset.days) === days));
     try {
       const answer = await api.history(symbol, days);
       if (stopped) return;
       historyPrices = answer.prices;
-      fill(chartBox, lineChart(answer.prices, symbol));
+      selected = null;
+      drawChart();
       drawQuote();
     } catch (error) {
       if (!stopped) fill(chartBox, h('p', { class: 'warn' }, api.describe(error)));
@@ -234,5 +247,5 @@ export function renderStock(main, symbol) {
   loadHistory();
   loadAccount();
   const stopQuotes = whileVisible(loadQuote, QUOTE_MS);
-  return () => { stopped = true; stopQuotes(); };
+  return () => { stopped = true; stopQuotes(); resize.disconnect(); };
 }

@@ -10,6 +10,7 @@ test saves a screenshot to $BROWSER_OUT (default: a temporary folder, printed).
 
 SCREENSHOT_DIR=docs/screenshots writes the README's screenshots."""
 import argparse
+import base64
 import json
 import os
 import re
@@ -21,7 +22,7 @@ import urllib.parse
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -148,7 +149,7 @@ class Desk(unittest.TestCase):
                     return e
             return False
         try:
-            return WebDriverWait(self.d, timeout).until(found)
+            return WebDriverWait(self.d, timeout, ignored_exceptions=[StaleElementReferenceException]).until(found)
         except TimeoutException:
             self.fail(f"no {css} within {timeout} s")
 
@@ -159,16 +160,23 @@ class Desk(unittest.TestCase):
                     return e
             return False
         try:
-            return WebDriverWait(self.d, timeout).until(match)
+            return WebDriverWait(self.d, timeout, ignored_exceptions=[StaleElementReferenceException]).until(match)
         except TimeoutException:
             texts = [e.text for e in self.d.find_elements(By.CSS_SELECTOR, css)]
             self.fail(f"no {css} matching {pattern!r} within {timeout} s; saw {texts}")
 
     def shot(self, name):
-        if SHOTS:
-            os.makedirs(SHOTS, exist_ok=True)
-            self.d.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
-        self.d.save_screenshot(os.path.join(OUT, f"{name}.png"))
+        """The whole page, not only the viewport (DevTools' captureBeyondViewport)."""
+        size = self.d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        png = base64.b64decode(self.d.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            # The window's width: without a scrollbar the page lays out at its full width again.
+            "clip": {"x": 0, "y": 0, "width": self.d.execute_script("return window.innerWidth"),
+                     "height": size["height"], "scale": 1}})["data"])
+        for folder in filter(None, (SHOTS, OUT)):
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, f"{name}.png"), "wb") as f:
+                f.write(png)
 
     def sign_up(self, name, password="correct-horse-1"):
         self.d.get(SUITE.base + "/#/signup")
@@ -233,11 +241,6 @@ class Flow(Desk):
         self.d.find_element(By.CSS_SELECTOR, "button[data-days='63']").click()
         self.wait_for("button[data-days='63'][aria-pressed=true]")
         history = SUITE.json("GET", "/stocks/AAPL/history?days=63")["prices"]
-        overlay = self.wait_for(".chart-svg .overlay")
-        ActionChains(self.d).move_to_element_with_offset(overlay, overlay.size["width"] // 2 - 1, 0).perform()
-        readout = self.wait_text(".chart-readout", r"\d{4}-\d{2}-\d{2}: close \$").text
-        date, close = re.match(r"(\S+): close (\S+)", readout).groups()
-        self.assertIn({"date": date, "close": str(money(close))}, [{"date": p["date"], "close": str(Decimal(p["close"]))} for p in history])
 
         self.review("buy", 2)
         price = money(self.d.find_element(By.ID, "est-price").text)
@@ -246,6 +249,11 @@ class Flow(Desk):
         self.assertEqual(total, (price * 2).quantize(Decimal("0.01"), ROUND_HALF_EVEN))
         self.assertEqual(after, Decimal("10000.00") - total)
         self.wait_text(".confirm", r"Buy 2 AAPL")
+        overlay = self.wait_for(".chart-svg .overlay")
+        ActionChains(self.d).move_to_element_with_offset(overlay, overlay.size["width"] // 2 - 1, 0).perform()
+        readout = self.wait_text(".chart-readout", r"\d{4}-\d{2}-\d{2}: close \$").text
+        date, close = re.match(r"(\S+): close (\S+)", readout).groups()
+        self.assertIn({"date": date, "close": str(money(close))}, [{"date": p["date"], "close": str(Decimal(p["close"]))} for p in history])
         self.shot("stock")
         self.d.find_element(By.ID, "confirm").click()
         done = self.wait_text(".result .ok", r"Bought 2 AAPL").text
