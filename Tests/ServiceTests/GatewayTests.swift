@@ -39,8 +39,9 @@ struct GatewayTests {
         }
     }
 
-    /// Paths that look like a prefix but are not one, and paths no service owns.
-    private static let unroutedTargets = ["/", "/nope", "/authx/me", "/stocksx", "/stocks-AAPL", "/trades/account",
+    /// Paths that look like a prefix but are not one, and paths no service owns (`/` is the browser
+    /// app's page, and `/assets/{version}/` its files: WebAssetsTests; an unknown version is not).
+    private static let unroutedTargets = ["/assets/0/app.js", "/index.html", "/nope", "/authx/me", "/stocksx", "/stocks-AAPL", "/trades/account",
                                           "/healthz", "/api/stocks/AAPL"]
 
     @Test func anythingElseIsA404ProblemFromTheGatewayItself() async throws {
