@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers point one way (see README "Layout"):
 // Sockets → HTTP → Routing → ServiceKit → {Auth,Stock,Trade,Gateway}Service → thin executables.
-// Leaves used by the services: Money, Outbound (libcurl), MarketData.
+// Leaves used by the services: Money, Outbound (libcurl), MarketData, Storage (GRDB).
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 // The request path (sockets, codec, gateway relay) is built without the runtime's dynamic exclusivity
@@ -73,7 +73,7 @@ let package = Package(
         // Its own target so that the gateway, which keeps no database, links neither GRDB nor libsqlite3.
         .target(
             name: "Storage",
-            dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
 
         // MARK: leaves
