@@ -70,14 +70,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
-        // Its own target so that the gateway, which keeps no database, links neither GRDB nor libsqlite3.
-        .target(
-            name: "Storage",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: strict),
 
         // MARK: leaves
         .target(name: "Money", swiftSettings: strict),
+        // Its own target so that the gateway, which keeps no database, links neither GRDB nor libsqlite3;
+        // a leaf (GRDB only): services turn its StorageError into their own start-up error.
+        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // libcurl's header (libcurl4-openssl-dev) at build time; the library itself is opened with dlopen
         // on first use, so nothing links it (Sources/CCurl/include/ccurl.h says why).
         .target(name: "CCurl"),
