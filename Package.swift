@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers point one way (see README "Layout"):
 // Sockets → HTTP → Routing → ServiceKit → {Auth,Stock,Trade,Gateway}Service → thin executables.
-// Leaves used by the services: Money, Outbound (libcurl), MarketData.
+// Leaves used by the services: Money, Outbound (libcurl), MarketData, Storage (GRDB).
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 // The request path (sockets, codec, gateway relay) is built without the runtime's dynamic exclusivity
@@ -70,14 +70,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
-        // Its own target so that the gateway, which keeps no database, links neither GRDB nor libsqlite3.
-        .target(
-            name: "Storage",
-            dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: strict),
 
         // MARK: leaves
         .target(name: "Money", swiftSettings: strict),
+        // Its own target so that the gateway, which keeps no database, links neither GRDB nor libsqlite3;
+        // a leaf (GRDB only): services turn its StorageError into their own start-up error.
+        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // libcurl's header (libcurl4-openssl-dev) at build time; the library itself is opened with dlopen
         // on first use, so nothing links it (Sources/CCurl/include/ccurl.h says why).
         .target(name: "CCurl"),

@@ -20,6 +20,9 @@ public struct AuthConfig: Sendable {
     /// that has waited twice this long is dropped (503) instead of run: the estimate was wrong, and at the
     /// default (2 s) its answer would come too close to the gateway's 5 s `UPSTREAM_TIMEOUT_MS`.
     public var scryptQueueWaitMsMax: Int
+    /// How long a statement waits for another connection's lock on the users file before SQLITE_BUSY
+    /// (one writer per file; only a second process, such as a backup, ever holds it that long).
+    public static let sqliteBusyTimeout: Duration = .seconds(5)
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {

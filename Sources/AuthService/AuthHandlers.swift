@@ -34,7 +34,7 @@ struct AuthHandlers: Sendable {
         try Self.validate(username: credentials.username)
         try Self.validate(password: credentials.password)
         // Checked first so a taken name costs no scrypt; the UNIQUE column settles races.
-        if try await store.find(usernameKey: credentials.username.lowercased()) != nil { throw Self.taken }
+        if try await store.find(usernameKey: credentials.username.lowercased()) != nil { throw AuthRejection.usernameTaken }
         let hash = try await hasher.hash(credentials.password)
         do {
             let user = try await store.insert(username: credentials.username, passwordHash: hash,
@@ -42,7 +42,7 @@ struct AuthHandlers: Sendable {
             return try JSONCoding.response(UserBody(id: user.id, username: user.username, created_at: user.createdAt),
                                            status: 201)
         } catch is UserStore.UsernameTaken {
-            throw Self.taken
+            throw AuthRejection.usernameTaken
         }
     }
 
@@ -53,9 +53,7 @@ struct AuthHandlers: Sendable {
         let limiterKey = LoginLimiter.Key(lowercasedUsername: key)
         // Counted before the hash runs (issue 22): N parallel guesses get at most LOGIN_MAX_FAILURES answers.
         if case .locked(let seconds) = limiter.reserve(limiterKey) {
-            throw HTTPError(429, type: "/problems/too-many-login-attempts", title: "Too many login attempts",
-                            detail: "Too many failed logins for this username; try again later.",
-                            headers: ["Retry-After": String(seconds)])
+            throw AuthRejection.tooManyLoginAttempts(retryAfterSeconds: seconds)
         }
         let user: User?
         let matches: Bool
@@ -68,8 +66,7 @@ struct AuthHandlers: Sendable {
         }
         guard let user, matches else {
             limiter.failed(limiterKey)
-            throw HTTPError(401, type: "/problems/invalid-credentials", title: "Invalid credentials",
-                            detail: "The username or password is incorrect.")
+            throw AuthRejection.invalidCredentials
         }
         limiter.succeeded(limiterKey)
         let token = try await tokens.issue(userID: user.id, username: user.username, ttlSeconds: config.tokenTTLSeconds)
@@ -97,9 +94,6 @@ struct AuthHandlers: Sendable {
         }
         return try JSONCoding.response(UserBody(id: user.id, username: user.username, created_at: user.createdAt))
     }
-
-    static let taken = HTTPError(409, type: "/problems/username-taken", title: "Username taken",
-                                 detail: "That username is already registered.")
 
     /// 3–32 characters of `A-Za-z0-9_.-`.
     static func validate(username: String) throws {

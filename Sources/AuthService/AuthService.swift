@@ -11,7 +11,9 @@ public enum AuthService {
         -> ServiceHost {
         let config = try AuthConfig(environment: environment)
         Environment.warnIfDevelopmentSecret(config.jwtSecretIsDevelopmentDefault, logger: logger)
-        let store = try UserStore(path: config.databasePath)
+        let store = try ConfigError.naming("DATABASE_PATH") {
+            try UserStore(path: config.databasePath, busyTimeout: AuthConfig.sqliteBusyTimeout)
+        }
         let tokens = await TokenService(secret: config.jwtSecret)
         // Bounded: each hash holds 128 × r × N bytes (32 MiB at the default cost), and a container's
         // core count can be far above what its memory limit allows (PITFALLS.md).

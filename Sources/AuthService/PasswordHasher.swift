@@ -57,9 +57,7 @@ final class PasswordHasher: Sendable {
         do {
             return try await body()
         } catch let overloaded as BlockingPool.Overloaded {
-            throw HTTPError(503, type: "/problems/service-unavailable", title: "Service unavailable",
-                            detail: "Too many password checks are waiting; try again shortly.",
-                            headers: ["Retry-After": String(overloaded.retryAfterSeconds)])
+            throw AuthRejection.hashingOverloaded(retryAfterSeconds: overloaded.retryAfterSeconds)
         }
     }
 

@@ -24,7 +24,7 @@ final class UserStore: Sendable {
     /// A unique-constraint hit: someone else has the name.
     struct UsernameTaken: Error {}
 
-    init(path: String) throws {
+    init(path: String, busyTimeout: Duration) throws(StorageError) {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-users") { db in
             try db.execute(sql: """
@@ -37,7 +37,7 @@ final class UserStore: Sendable {
                 ) STRICT
                 """)
         }
-        database = try SQLiteDatabase.open(path: path, durability: .full, migrator: migrator)
+        database = try SQLiteDatabase.open(path: path, durability: .full, busyTimeout: busyTimeout, migrator: migrator)
     }
 
     func find(usernameKey: String) async throws -> User? {

@@ -56,9 +56,8 @@ final class RateLimiter: Sendable {
     var count: Int { buckets.withLock { $0.count } }
 
     /// The 429 for a client that must wait `seconds`.
-    static func tooManyRequests(retryAfter seconds: Int) -> HTTPError {
-        HTTPError(429, type: "/problems/rate-limited", title: "Too many requests",
-                  detail: "This client is over its request rate; slow down.", headers: ["Retry-After": String(seconds)])
+    static func tooManyRequests(retryAfter seconds: Int) -> GatewayRejection {
+        .rateLimited(retryAfterSeconds: seconds)
     }
 
     private func tokens(_ bucket: Bucket, at now: ContinuousClock.Instant) -> Double {

@@ -155,15 +155,9 @@ final class ReverseProxy: Sendable {
         }
     }
 
-    static func badGateway(_ upstream: String) -> HTTPError {
-        HTTPError(502, type: "/problems/bad-gateway", title: "Bad gateway",
-                  detail: "The \(upstream) service could not be reached.")
-    }
+    static func badGateway(_ upstream: String) -> GatewayRejection { .badGateway(upstream: upstream) }
 
-    static func gatewayTimeout(_ upstream: String) -> HTTPError {
-        HTTPError(504, type: "/problems/gateway-timeout", title: "Gateway timeout",
-                  detail: "The \(upstream) service did not answer in time.")
-    }
+    static func gatewayTimeout(_ upstream: String) -> GatewayRejection { .gatewayTimeout(upstream: upstream) }
 }
 
 /// What receives a relayed response: the router's continuation, or the gateway's own path.

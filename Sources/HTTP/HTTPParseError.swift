@@ -27,19 +27,15 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     public var problem: ProblemDetails {
         switch self {
         case .badRequest(let why):
-            ProblemDetails(type: "/problems/invalid-request", title: "Malformed request", status: 400, detail: why)
+            HTTPProblems.invalidRequest.details(why)
         case .uriTooLong:
-            ProblemDetails(type: "/problems/uri-too-long", title: "Request line too long", status: 414,
-                           detail: "The request line exceeds the server's limit.")
+            HTTPProblems.uriTooLong.details("The request line exceeds the server's limit.")
         case .headersTooLarge:
-            ProblemDetails(type: "/problems/header-fields-too-large", title: "Header section too large", status: 431,
-                           detail: "The header section exceeds the server's size or field-count limit.")
+            HTTPProblems.headerFieldsTooLarge.details("The header section exceeds the server's size or field-count limit.")
         case .bodyTooLarge:
-            ProblemDetails(type: "/problems/payload-too-large", title: "Request body too large", status: 413,
-                           detail: "The request body exceeds the server's limit.")
+            HTTPProblems.payloadTooLarge.details("The request body exceeds the server's limit.")
         case .versionNotSupported:
-            ProblemDetails(type: "/problems/http-version-not-supported", title: "HTTP version not supported",
-                           status: 505, detail: "Only HTTP/1.0 and HTTP/1.1 are served.")
+            HTTPProblems.httpVersionNotSupported.details("Only HTTP/1.0 and HTTP/1.1 are served.")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Money
 import Synchronization
 
 /// The daily closes of every simulated symbol: a seeded, mean-reverting random walk in integers,
@@ -64,12 +65,16 @@ final class DailyCloseWalk: Sendable {
         }
     }
 
-    /// One day of the walk. Values stay below 1e14 in the products, far from Int64 overflow.
+    /// One day of the walk, rounded half-even to whole cents by Money's one rounding rule. Values stay
+    /// below 1e14 in the products, far from Int64 overflow, so the rounding never throws; if it ever
+    /// did, the walk would stand still for a day rather than trap.
     static func step(from previous: Int64, ordinal: Int, track: Track) -> Int64 {
         let noise = SplitMix.symmetric(SplitMix.mix(track.key, UInt64(ordinal)), radius: noiseRadiusPpm)
         let deviationPpm = (previous - track.base) * 1_000_000 / track.base
         let stepPpm = min(max(noise - deviationPpm / reversionDivisor, -stepLimitPpm), stepLimitPpm)
-        let next = IntegerRounding.divide(previous * (1_000_000 + stepPpm), by: 1_000_000)
-        return max(IntegerRounding.toCents(next), floorMinorUnits)
+        guard let next = try? Price(minorUnits: Rounding.multiply(previous, by: 1_000_000 + stepPpm, dividingBy: 1_000_000))
+            .roundedToCent()
+        else { return previous }
+        return max(next.minorUnits, floorMinorUnits)
     }
 }

@@ -1,3 +1,5 @@
+import Money
+
 /// The price during a simulated trading day: a random bridge from the previous close to the day's close.
 ///
 /// The session is 14:30–21:00 UTC (NYSE hours in winter; daylight saving is ignored). Before it the price
@@ -24,10 +26,15 @@ enum IntradayPath {
         if secondOfDay >= closeSecond { return close }
         let minute = (secondOfDay - openSecond) / 60
         let position = minute * gridSize / sessionMinutes
-        let line = previousClose + IntegerRounding.divide((close - previousClose) * position, by: gridSize)
+        // Money's half-even rule; closes stay below 1e14 units, so neither rounding can throw (if one
+        // did, the price would be the previous close rather than a trap).
+        guard let step = try? Rounding.multiply(close - previousClose, by: position, dividingBy: gridSize) else {
+            return previousClose
+        }
         let amplitude = min(previousClose, close) * amplitudePpm / 1_000_000
-        let value = line + noise(at: position, amplitude: amplitude, key: key)
-        return max(IntegerRounding.toCents(value), DailyCloseWalk.floorMinorUnits)
+        let value = previousClose + step + noise(at: position, amplitude: amplitude, key: key)
+        guard let cents = try? Price(minorUnits: value).roundedToCent() else { return previousClose }
+        return max(cents.minorUnits, DailyCloseWalk.floorMinorUnits)
     }
 
     /// Midpoint displacement: descend from [0, gridSize] (noise 0 at both ends) towards `position`. Each

@@ -9,7 +9,7 @@ public struct Cents: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let minorUnits: Int64
 
     /// Number of decimal places one minor unit represents.
-    static let scale = 2
+    package static let scale = 2
 
     /// Zero cash.
     public static let zero = Cents(minorUnits: 0)
@@ -103,7 +103,7 @@ public struct Cents: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Minor units in one currency unit (100 cents per dollar).
-    static let unitsPerCurrencyUnit: Int64 = 100
+    package static let unitsPerCurrencyUnit: Int64 = 100
 }
 
 /// Encoded as a JSON string in canonical form (`"-12.34"`), never a number, so that no

@@ -1,10 +1,11 @@
-/// Strict text conversion for fixed-point amounts, shared by `Cents` and `Price`.
+/// Strict text conversion for fixed-point amounts, shared by `Cents` and `Price`, and `package`
+/// so that every target formats money and prices with this one implementation.
 ///
 /// Parsing is written byte by byte over UTF-8 on purpose: `Int("+5")` accepts a sign,
 /// `Character.isNumber` accepts Arabic-Indic and full-width digits, and `Double` accepts
 /// exponents and rounds. None of that is acceptable for configuration values or
 /// persisted balances, where a surprising parse is a silent money bug.
-enum DecimalText {
+package enum DecimalText {
     private static let minus = UInt8(ascii: "-")
     private static let dot = UInt8(ascii: ".")
     private static let zero = UInt8(ascii: "0")
@@ -20,7 +21,7 @@ enum DecimalText {
     ///   - allowsSign: whether a leading `-` is accepted.
     /// - Returns: the minor units, or `nil` if the text does not match the grammar or the
     ///   value does not fit in `Int64`.
-    static func parse(_ text: some StringProtocol, scale: Int, allowsSign: Bool) -> Int64? {
+    package static func parse(_ text: some StringProtocol, scale: Int, allowsSign: Bool) -> Int64? {
         var bytes = text.utf8.makeIterator()
         var next = bytes.next()
 
@@ -65,24 +66,33 @@ enum DecimalText {
         return try? Rounding.signed(magnitude: magnitude, negative: negative)
     }
 
+    /// Most decimal places a scale may have: 10^19 is the largest power of ten in `UInt64`, and
+    /// an `Int64` has at most 19 digits.
+    package static let scaleMax = 19
+
     /// Formats minor units as `-?whole.fraction` with trailing fraction zeros trimmed,
-    /// but never below `minimumFractionDigits`.
+    /// but never below `minimumFractionDigits` (clamped to `0...scale`).
     ///
     /// Works on the magnitude so that `Int64.min` formats correctly, and never prints
-    /// `-0.00`: zero has no sign.
-    static func format(_ minorUnits: Int64, scale: Int, minimumFractionDigits: Int) -> String {
+    /// `-0.00`: zero has no sign. Scale 0 prints the whole number alone.
+    /// - Precondition: `scale` is in `0...scaleMax` (a programming constant, never input).
+    package static func format(_ minorUnits: Int64, scale: Int, minimumFractionDigits: Int) -> String {
+        precondition((0...scaleMax).contains(scale), "scale \(scale) outside 0...\(scaleMax)")
+        let magnitude = minorUnits.magnitude
+        let sign = minorUnits < 0 ? "-" : ""
+        // Scale 0 has no fraction at all (`magnitude % 1` would print a stray "0").
+        guard scale > 0 else { return "\(sign)\(magnitude)" }
         var unit: UInt64 = 1
         for _ in 0..<scale { unit *= 10 }
 
-        let magnitude = minorUnits.magnitude
         let whole = magnitude / unit
         var fraction = String(magnitude % unit)
         fraction = String(repeating: "0", count: scale - fraction.count) + fraction
-        while fraction.count > minimumFractionDigits, fraction.last == "0" {
+        let keep = min(max(minimumFractionDigits, 0), scale)
+        while fraction.count > keep, fraction.last == "0" {
             fraction.removeLast()
         }
 
-        let sign = minorUnits < 0 ? "-" : ""
         return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
     }
 

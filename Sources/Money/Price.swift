@@ -9,10 +9,10 @@ public struct Price: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let minorUnits: Int64
 
     /// Number of decimal places one minor unit represents.
-    static let scale = 4
+    package static let scale = 4
 
     /// Minor units in one currency unit.
-    static let unitsPerCurrencyUnit: Int64 = 10_000
+    package static let unitsPerCurrencyUnit: Int64 = 10_000
 
     /// Creates a price from a whole number of ten-thousandths.
     public init(minorUnits: Int64) {
@@ -35,6 +35,22 @@ public struct Price: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `"232.16"`, `"0.125"`, `"0.0001"`, `"5.00"`.
     public var description: String {
         DecimalText.format(minorUnits, scale: Self.scale, minimumFractionDigits: 2)
+    }
+
+    /// At least `minimumFractionDigits` (at most four) decimals: `description(minimumFractionDigits: 4)`
+    /// is `"232.1600"`, as an average cost is shown (API.md). Negative prices keep their sign.
+    package func description(minimumFractionDigits: Int) -> String {
+        DecimalText.format(minorUnits, scale: Self.scale, minimumFractionDigits: minimumFractionDigits)
+    }
+
+    /// This price rounded half-to-even to a whole cent (`0.125` → `0.12`, `-0.135` → `-0.14`).
+    /// - Throws: `MoneyError.overflow` if the rounded price does not fit in `Int64` ten-thousandths.
+    package func roundedToCent() throws(MoneyError) -> Price {
+        let priceUnitsPerCent = Price.unitsPerCurrencyUnit / Cents.unitsPerCurrencyUnit
+        let cents = try Rounding.multiply(minorUnits, by: 1, dividingBy: priceUnitsPerCent)
+        let (units, overflow) = cents.multipliedReportingOverflow(by: priceUnitsPerCent)
+        guard !overflow else { throw .overflow }
+        return Price(minorUnits: units)
     }
 
     /// Orders prices numerically.

@@ -4,7 +4,8 @@
 /// cents / quantity → price) is "multiply full-width, then divide once". Keeping the one
 /// division here means there is exactly one tie-breaking rule to audit, and it is applied
 /// to the exact 128-bit product, so no intermediate rounding or Int64 overflow can creep in.
-enum Rounding {
+/// `package`, so that other targets (the simulated market) round with this rule and no copy of it.
+package enum Rounding {
     /// Divides a signed 128-bit numerator by `divisor` and rounds half-to-even.
     ///
     /// Rounding is done on magnitudes and the sign re-applied afterwards, so the rule is
@@ -17,7 +18,7 @@ enum Rounding {
     ///   - divisor: any non-zero value; its sign participates in the result's sign.
     /// - Throws: `MoneyError.divisionByZero` if `divisor` is zero,
     ///   `MoneyError.overflow` if the rounded quotient does not fit in `Int64`.
-    static func roundHalfEven(
+    package static func roundHalfEven(
         dividing numerator: (high: Int64, low: UInt64),
         by divisor: Int64
     ) throws(MoneyError) -> Int64 {
@@ -63,7 +64,7 @@ enum Rounding {
     /// of 2^63 — this keeps parsing and arithmetic symmetric with `description`.
     ///
     /// - Throws: `MoneyError.overflow` if the signed value does not fit in `Int64`.
-    static func signed(magnitude: UInt64, negative: Bool) throws(MoneyError) -> Int64 {
+    package static func signed(magnitude: UInt64, negative: Bool) throws(MoneyError) -> Int64 {
         if negative {
             guard magnitude <= Int64.min.magnitude else { throw .overflow }
             return Int64(bitPattern: 0 &- magnitude)
@@ -76,7 +77,7 @@ enum Rounding {
     ///
     /// A convenience over `roundHalfEven(dividing:by:)` for the common
     /// "scale, then divide" shape; the product is never narrowed to 64 bits.
-    static func multiply(
+    package static func multiply(
         _ value: Int64, by multiplier: Int64, dividingBy divisor: Int64
     ) throws(MoneyError) -> Int64 {
         try roundHalfEven(dividing: value.multipliedFullWidth(by: multiplier), by: divisor)

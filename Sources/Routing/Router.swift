@@ -143,9 +143,7 @@ public struct Router: Sendable {
         if let matchedPattern {
             context.route = matchedPattern
             let allow = allowed.joined(separator: ", ")
-            context.routingError = HTTPError(405, type: "/problems/method-not-allowed", title: "Method not allowed",
-                                             detail: "\(request.method) is not allowed here; use \(allow).",
-                                             headers: ["Allow": allow])
+            context.routingError = HTTPError.methodNotAllowed(request.method, allow: allow)
         } else {
             context.routingError = HTTPError.notFound(request.path)
         }

@@ -16,6 +16,17 @@ public struct ConfigError: Error, CustomStringConvertible {
     }
 
     public var description: String { "configuration error: \(variable) \(message)" }
+
+    /// Runs `body`, reporting what it throws as a start-up error of `variable`: how a service turns
+    /// a lower layer's failure (Storage's `StorageError` for `DATABASE_PATH`) into exit 2 with one
+    /// line naming the variable, without that layer knowing about configuration.
+    public static func naming<T, Failure: Error>(_ variable: String, _ body: () throws(Failure) -> T) throws(ConfigError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw ConfigError(variable, "\(error)")
+        }
+    }
 }
 
 /// Reads and validates environment variables. Every getter takes the contract's default and

@@ -1,3 +1,5 @@
+import HTTP
+
 /// Ticker symbols as the contract defines them: 1 to 10 characters of `A-Z 0-9 . -`, matched
 /// case-insensitively and returned upper-case.
 public enum StockSymbol {
@@ -20,4 +22,13 @@ public enum StockSymbol {
         }
         return String(decoding: upper, as: UTF8.self)
     }
+}
+
+extension StockSymbol {
+    /// 404 `/problems/unknown-symbol`: a well-formed symbol the market does not know. One kind for
+    /// stock, which answers it, and trade, which passes stock's answer on; defined here, once.
+    public static let unknownProblem = ProblemType(404, "/problems/unknown-symbol", title: "Unknown symbol")
+
+    /// The detail of ``unknownProblem`` for `symbol` (already normalized).
+    public static func unknownDetail(_ symbol: String) -> String { "No stock has the symbol \(symbol)." }
 }

@@ -72,14 +72,14 @@ final class LiveSource: MarketSource {
         // per request (each would spend the budget every other symbol needs).
         if unknownQuotes.contains(symbol, now: now()) {
             StockMetrics.cache.unknown.increment()
-            throw StockErrors.unknownSymbol(symbol)
+            throw StockRejection.unknownSymbol(symbol)
         }
         StockMetrics.cache.miss.increment()
         switch await sharedQuoteFetch(symbol) {
         case .success(let fresh):
             return Quote(symbol: symbol, price: fresh.price, asOf: fresh.fetchedAt, source: .live)
         case .failure(.provider(.unknownSymbol)):
-            throw StockErrors.unknownSymbol(symbol)
+            throw StockRejection.unknownSymbol(symbol)
         case .failure(let error):
             if let stored {
                 StockMetrics.cache.stale.increment()
@@ -93,7 +93,7 @@ final class LiveSource: MarketSource {
         // The negative cache first: it answers a flood of invented symbols from memory.
         if unknownHistories.contains(symbol, now: now()) {
             StockMetrics.cache.unknown.increment()
-            throw StockErrors.unknownSymbol(symbol)
+            throw StockRejection.unknownSymbol(symbol)
         }
         if let fetchedAt = try await store.historyFetchedAt(symbol), now().timeIntervalSince(fetchedAt) < ttl {
             return try await store.closes(symbol, days: days)
@@ -102,7 +102,7 @@ final class LiveSource: MarketSource {
         case .success(let closes):
             return Array(closes.suffix(days))
         case .failure(.provider(.unknownSymbol)):
-            throw StockErrors.unknownSymbol(symbol)
+            throw StockRejection.unknownSymbol(symbol)
         case .failure(let error):
             let stored = try await store.closes(symbol, days: days)
             guard stored.isEmpty else { return stored }
@@ -182,17 +182,11 @@ final class LiveSource: MarketSource {
         logger.warning("provider call failed", metadata: ["symbol": "\(symbol)", "error": "\(error)"])
     }
 
-    private static func unavailable(_ failure: FetchFailure) -> Error {
+    private static func unavailable(_ failure: FetchFailure) -> StockRejection {
         switch failure {
-        case .overBudget(let seconds):
-            StockErrors.unavailable("The market-data call budget is spent and no stored quote exists.",
-                                    retryAfterSeconds: seconds)
-        case .provider(.rateLimited):
-            StockErrors.unavailable("The market-data provider is rate-limiting us and no stored quote exists.",
-                                    retryAfterSeconds: 60)
-        case .provider:
-            StockErrors.unavailable("The market-data provider is unavailable and no stored quote exists.",
-                                    retryAfterSeconds: 10)
+        case .overBudget(let seconds): .quoteUnavailable(.budgetSpent(retryAfterSeconds: seconds))
+        case .provider(.rateLimited): .quoteUnavailable(.providerRateLimited)
+        case .provider: .quoteUnavailable(.providerUnavailable)
         }
     }
 }

@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import MarketData
 import Money
-import ServiceKit
 import Storage
 
 /// The provider cache in the stock service's own SQLite file: the last quote per symbol with the
@@ -16,7 +15,7 @@ final class QuoteStore: Sendable {
 
     private let database: DatabasePool
 
-    init(path: String) throws {
+    init(path: String, busyTimeout: Duration) throws(StorageError) {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-cache") { db in
             try db.execute(sql: """
@@ -37,7 +36,7 @@ final class QuoteStore: Sendable {
                 ) STRICT;
                 """)
         }
-        database = try SQLiteDatabase.open(path: path, durability: .normal, migrator: migrator)
+        database = try SQLiteDatabase.open(path: path, durability: .normal, busyTimeout: busyTimeout, migrator: migrator)
     }
 
     /// Every stored quote (loaded once at start into memory).

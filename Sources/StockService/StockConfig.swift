@@ -18,6 +18,9 @@ public struct StockConfig: Sendable {
     /// provider does not know, each kept for the quote TTL; the oldest is evicted first. A symbol is
     /// at most 10 bytes, so the default 10,000 entries hold well under 1 MiB per cache.
     public var unknownSymbolsMax: Int
+    /// How long a statement waits for another connection's lock on the cache file before SQLITE_BUSY
+    /// (a failed cache write is logged and the quote still served).
+    public static let sqliteBusyTimeout: Duration = .seconds(5)
     /// `STOCK_SYMBOLS`: what `GET /stocks` lists in live mode.
     public var trackedSymbols: [String]
     /// `CURL_LIBRARY`: the libcurl to load in live mode; `nil` for the system's `libcurl.so.4`.

@@ -2,6 +2,7 @@ import Foundation
 import HTTP
 import Logging
 import MarketData
+import Money
 import Outbound
 import Routing
 import ServiceKit
@@ -14,7 +15,9 @@ public enum StockService {
     public static func start(environment: Environment, logger: Logger, limits: HTTPLimits = HTTPLimits(),
                              now: @escaping @Sendable () -> Date = Date.init) async throws -> ServiceHost {
         let config = try StockConfig(environment: environment)
-        let store = try QuoteStore(path: config.databasePath)
+        let store = try ConfigError.naming("DATABASE_PATH") {
+            try QuoteStore(path: config.databasePath, busyTimeout: StockConfig.sqliteBusyTimeout)
+        }
         let simulated = SimulatedMarket()
         let source: any MarketSource
         if let apiKey = config.apiKey {
@@ -57,7 +60,7 @@ struct StockHandlers: Sendable {
     struct ListItem: Encodable {
         let symbol: String
         let name: String
-        let price: String
+        let price: Price
         let currency: String
         let as_of: String
     }
@@ -68,7 +71,7 @@ struct StockHandlers: Sendable {
 
     struct HistoryItem: Encodable {
         let date: String
-        let close: String
+        let close: Price
     }
 
     struct HistoryBody: Encodable {
@@ -78,7 +81,7 @@ struct StockHandlers: Sendable {
 
     func list(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let items = await source.listing().map {
-            ListItem(symbol: $0.symbol, name: $0.name, price: $0.price.description, currency: "USD",
+            ListItem(symbol: $0.symbol, name: $0.name, price: $0.price, currency: "USD",
                      as_of: Timestamp.rfc3339($0.asOf))
         }
         return try JSONCoding.response(ListBody(stocks: items))
@@ -107,7 +110,7 @@ struct StockHandlers: Sendable {
         }
         let closes = try await source.history(symbol, days: days)
         return try JSONCoding.response(HistoryBody(symbol: symbol, prices: closes.map {
-            HistoryItem(date: $0.date, close: $0.close.description)
+            HistoryItem(date: $0.date, close: $0.close)
         }))
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import ServiceKit
 
 /// Opens a service's own SQLite file the way every service needs it: WAL journal (readers never
 /// block the writer), a busy timeout instead of instant SQLITE_BUSY, foreign keys, the chosen
@@ -15,10 +14,14 @@ public enum SQLiteDatabase {
     }
 
     /// Opens (creating if needed) the database at `path` and migrates it.
-    /// Throws ``ConfigError`` for `DATABASE_PATH` when the file cannot be opened or written.
-    public static func open(path: String, durability: Durability, migrator: DatabaseMigrator) throws -> DatabasePool {
+    /// - Parameter busyTimeout: how long a statement waits for another connection's lock before
+    ///   failing with SQLITE_BUSY (each service names its own, with its unit, in its limits).
+    /// - Throws: ``StorageError`` when the file cannot be opened, written or migrated.
+    public static func open(path: String, durability: Durability, busyTimeout: Duration,
+                            migrator: DatabaseMigrator) throws(StorageError) -> DatabasePool {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        let (seconds, attoseconds) = busyTimeout.components
+        configuration.busyMode = .timeout(Double(seconds) + Double(attoseconds) / 1e18)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
@@ -28,7 +31,7 @@ public enum SQLiteDatabase {
             try migrator.migrate(pool)
             return pool
         } catch {
-            throw ConfigError("DATABASE_PATH", "cannot open \(path): \(error)")
+            throw StorageError(path: path, reason: "\(error)")
         }
     }
 }

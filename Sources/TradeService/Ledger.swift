@@ -19,7 +19,7 @@ struct Order: Sendable {
     /// `Idempotency-Key` and the request's fingerprint, stored with the order when it executes.
     var idempotency: (key: String, fingerprint: String)?
     /// The latest moment the order may start executing; past it, it is refused and changes nothing
-    /// (``TradeErrors/orderTimedOut``). Callers wait that long and not much more for an answer.
+    /// (``OrderRejection/timedOut``). Callers wait that long and not much more for an answer.
     var deadline: ContinuousClock.Instant
 }
 
@@ -44,11 +44,9 @@ struct StoredResponse: Sendable, Equatable {
 /// `COMMIT` (one fsync), each inside its own SAVEPOINT, so one order's 422 never affects another
 /// and each order is still all-or-nothing. Every order re-reads cash and shares inside the
 /// transaction, so concurrent orders can neither overspend nor oversell. Nobody hears "done"
-/// before the commit returns.
+/// before the commit returns. At most `PENDING_ORDERS_MAX` orders wait for the writer; one more
+/// is refused at once (``OrderRejection/queueFull``) and changes nothing.
 final class Ledger: Sendable {
-    /// Most orders per commit: bounds the time the write lock is held and the batch's latency.
-    static let batchSizeMax = 256
-
     struct Pending: Sendable {
         let order: Order
         let continuation: CheckedContinuation<Result<TransactionBody, any Error>, Never>
@@ -56,11 +54,14 @@ final class Ledger: Sendable {
 
     let database: DatabasePool
     private let initialCash: Cents
+    private let pendingOrdersMax: Int
     private let queue = Mutex<(orders: [Pending], writerActive: Bool)>(([], false))
 
-    init(path: String, initialCash: Cents) throws {
+    init(path: String, initialCash: Cents, limits: TradeLimits) throws(StorageError) {
         self.initialCash = initialCash
-        database = try SQLiteDatabase.open(path: path, durability: .full, migrator: Self.migrator)
+        pendingOrdersMax = limits.pendingOrdersMax
+        database = try SQLiteDatabase.open(path: path, durability: .full, busyTimeout: limits.sqliteBusyTimeout,
+                                           migrator: Self.migrator)
     }
 
     static var migrator: DatabaseMigrator {
@@ -112,17 +113,29 @@ final class Ledger: Sendable {
 
     // MARK: - Orders
 
-    /// Executes `order` in the next batch; the result arrives after the batch committed.
+    /// Executes `order` in the next batch; the result arrives after the batch committed. With
+    /// `PENDING_ORDERS_MAX` orders already waiting, fails at once with ``OrderRejection/queueFull``.
     func execute(_ order: Order) async -> Result<TransactionBody, any Error> {
         await withCheckedContinuation { continuation in
-            let startWriter = queue.withLock { state -> Bool in
+            enum Admission { case queued, queuedStartWriter, refused }
+            let admission = queue.withLock { state -> Admission in
+                guard state.orders.count < pendingOrdersMax else { return .refused }
                 state.orders.append(Pending(order: order, continuation: continuation))
-                if state.writerActive { return false }
+                if state.writerActive { return .queued }
                 state.writerActive = true
-                return true
+                return .queuedStartWriter
             }
-            if startWriter { Task { await self.drain() } }
+            switch admission {
+            case .refused: continuation.resume(returning: .failure(OrderRejection.queueFull))
+            case .queuedStartWriter: Task { await self.drain() }
+            case .queued: break
+            }
         }
+    }
+
+    /// Orders waiting for the writer now, and whether a writer is running (tests watch the bound).
+    var pending: (orders: Int, writerActive: Bool) {
+        queue.withLock { ($0.orders.count, $0.writerActive) }
     }
 
     /// Commits batches until the queue is empty. Orders that arrive while a batch commits form
@@ -134,7 +147,7 @@ final class Ledger: Sendable {
                     state.writerActive = false
                     return []
                 }
-                let taken = Array(state.orders.prefix(Self.batchSizeMax))
+                let taken = Array(state.orders.prefix(TradeLimits.ordersPerCommitMax))
                 state.orders.removeFirst(taken.count)
                 return taken
             }
@@ -156,7 +169,7 @@ final class Ledger: Sendable {
                         // Checked after BEGIN IMMEDIATE, which may have waited out the busy timeout:
                         // an order whose caller has given up (the gateway's 504) must not execute.
                         guard ContinuousClock.now < order.deadline else {
-                            results.append(.failure(TradeErrors.orderTimedOut))
+                            results.append(.failure(OrderRejection.timedOut))
                             continue
                         }
                         var outcome: Result<TransactionBody, any Error> = .failure(CancellationError())
@@ -179,7 +192,7 @@ final class Ledger: Sendable {
             // The commit itself failed: no order of the batch happened. A lock held past the busy
             // timeout is "try again" (503); anything else stays unexpected (500, logged).
             let busy = (error as? DatabaseError).map { $0.resultCode == .SQLITE_BUSY || $0.resultCode == .SQLITE_LOCKED } ?? false
-            return orders.map { _ in .failure(busy ? TradeErrors.storageBusy : error) }
+            return orders.map { _ in .failure(busy ? OrderRejection.storageBusy : error) }
         }
     }
 

@@ -25,8 +25,8 @@ enum OrderExecution {
             // the funds or shares check (API.md: selling a symbol never held is insufficient-shares).
             switch order.side {
             case .buy:
-                guard total <= cash else { throw TradeErrors.insufficientFunds }
-                guard total.minorUnits > 0 else { throw TradeErrors.orderTooSmall }
+                guard total <= cash else { throw OrderRejection.insufficientFunds }
+                guard total.minorUnits > 0 else { throw OrderRejection.orderTooSmall }
                 cashAfter = try cash.subtracting(total)
                 let newQuantity = (holding?.quantity ?? 0) + order.quantity
                 let newBasis = try (holding?.costBasis ?? .zero).adding(total)
@@ -35,8 +35,8 @@ enum OrderExecution {
                     ON CONFLICT(user_id, symbol) DO UPDATE SET quantity = excluded.quantity, cost_basis_cents = excluded.cost_basis_cents
                     """).execute(arguments: [order.userID, order.symbol, newQuantity, newBasis.minorUnits])
             case .sell:
-                guard let holding, holding.quantity >= order.quantity else { throw TradeErrors.insufficientShares }
-                guard total.minorUnits > 0 else { throw TradeErrors.orderTooSmall }
+                guard let holding, holding.quantity >= order.quantity else { throw OrderRejection.insufficientShares }
+                guard total.minorUnits > 0 else { throw OrderRejection.orderTooSmall }
                 cashAfter = try cash.adding(total)
                 // Average cost: the sold shares take their proportional part of the basis.
                 let removed = try holding.costBasis.proportion(order.quantity, of: holding.quantity)
@@ -50,7 +50,7 @@ enum OrderExecution {
                 }
             }
         } catch is MoneyError {
-            throw TradeErrors.amountOverflow
+            throw OrderRejection.amountOverflow
         }
         // The checks above make this impossible; if it ever happened, refuse the order (its
         // savepoint rolls back) rather than crash or write a negative balance.
@@ -62,8 +62,8 @@ enum OrderExecution {
             """).execute(arguments: [order.userID, order.side.rawValue, order.symbol, order.quantity, order.price.minorUnits,
                              total.minorUnits, cashAfter.minorUnits, executedAt])
         let body = TransactionBody(id: db.lastInsertedRowID, side: order.side.rawValue, symbol: order.symbol,
-                                   quantity: order.quantity, price: order.price.description, total: total.description,
-                                   cash_after: cashAfter.description, executed_at: executedAt)
+                                   quantity: order.quantity, price: order.price, total: total,
+                                   cash_after: cashAfter, executed_at: executedAt)
         try db.cachedStatement(sql: """
             INSERT INTO last_prices (symbol, price_units) VALUES (?, ?)
             ON CONFLICT(symbol) DO UPDATE SET price_units = excluded.price_units
@@ -85,8 +85,7 @@ enum OrderExecution {
 
     static func body(_ row: Row) -> TransactionBody {
         TransactionBody(id: row["id"], side: row["side"], symbol: row["symbol"], quantity: row["quantity"],
-                        price: Price(minorUnits: row["price_units"]).description,
-                        total: Cents(minorUnits: row["total_cents"]).description,
-                        cash_after: Cents(minorUnits: row["cash_after_cents"]).description, executed_at: row["executed_at"])
+                        price: Price(minorUnits: row["price_units"]), total: Cents(minorUnits: row["total_cents"]),
+                        cash_after: Cents(minorUnits: row["cash_after_cents"]), executed_at: row["executed_at"])
     }
 }

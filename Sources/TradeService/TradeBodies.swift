@@ -2,15 +2,16 @@ import Foundation
 import Money
 import Routing
 
-/// A buy or sell as the API shows it, in orders and in the transaction history alike.
-struct TransactionBody: Codable, Equatable {
+/// A buy or sell as the API shows it, in orders and in the transaction history alike. Money and
+/// prices are `Cents` and `Price`, which encode themselves as Money formats them (`"696.48"`).
+struct TransactionBody: Encodable, Equatable {
     let id: Int64
     let side: String
     let symbol: String
     let quantity: Int64
-    let price: String
-    let total: String
-    let cash_after: String
+    let price: Price
+    let total: Cents
+    let cash_after: Cents
     let executed_at: String
 
     /// The exact bytes an order answers with, stored for idempotent replays.
@@ -35,35 +36,41 @@ struct TransactionsPage: Encodable {
 }
 
 struct AccountBody: Encodable {
-    let cash: String
+    let cash: Cents
     let currency: String
-    let holdings_value: String
-    let total_value: String
+    let holdings_value: Cents
+    let total_value: Cents
     let prices_stale: Bool?
 }
 
 struct HoldingBody: Encodable {
     let symbol: String
     let quantity: Int64
-    let avg_cost: String
-    let cost_basis: String
-    let price: String
-    let market_value: String
-    let unrealized_pl: String
+    let avg_cost: AverageCost
+    let cost_basis: Cents
+    let price: Price
+    let market_value: Cents
+    let unrealized_pl: Cents
 }
 
 struct PortfolioBody: Encodable {
     let holdings: [HoldingBody]
-    let cash: String
-    let total_value: String
+    let cash: Cents
+    let total_value: Cents
     let prices_stale: Bool?
 }
 
-extension Price {
-    /// Exactly four decimals, as `avg_cost` is shown (API.md).
-    var fourDecimals: String {
-        let units = minorUnits
-        let fraction = String(units % 10_000)
-        return "\(units / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
+/// A holding's average cost: a `Price` shown with exactly four decimals (API.md), by Money's formatter.
+struct AverageCost: Encodable, Equatable {
+    let price: Price
+
+    init(_ price: Price) {
+        self.price = price
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(price.description(minimumFractionDigits: Price.scale))
     }
 }
+

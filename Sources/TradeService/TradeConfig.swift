@@ -12,6 +12,8 @@ public struct TradeConfig: Sendable {
     public var idempotencyTTLSeconds: Int
     public var stockURL: ServiceURL
     public var upstreamTimeoutMs: Int
+    /// The service's bounds (`PENDING_ORDERS_MAX`, SQLite's busy timeout).
+    public var limits: TradeLimits
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {
@@ -26,6 +28,7 @@ public struct TradeConfig: Sendable {
         idempotencyTTLSeconds = try environment.int("IDEMPOTENCY_TTL_SECONDS", default: 86_400, in: 1...31_536_000)
         stockURL = try environment.serviceURL("STOCK_URL", default: "http://127.0.0.1:5002")
         upstreamTimeoutMs = try environment.int("UPSTREAM_TIMEOUT_MS", default: 5000, in: 10...120_000)
+        limits = try TradeLimits(environment: environment)
         databasePath = try environment.databasePath(service: "trade")
     }
 }

@@ -80,11 +80,11 @@ struct TradeHandlers: Sendable {
             return try await execute(side, symbol: symbol, quantity: body.quantity, user: user, idempotency: nil,
                                      deadline: deadline, context: context)
         }
-        guard gate.claim(userID: user.id, key: idempotency.key) else { throw TradeErrors.keyInFlight }
+        guard gate.claim(userID: user.id, key: idempotency.key) else { throw OrderRejection.idempotencyKeyInFlight }
         defer { gate.release(userID: user.id, key: idempotency.key) }
         let notBefore = Int64(Date().timeIntervalSince1970 * 1000) - Int64(config.idempotencyTTLSeconds) * 1000
         if let stored = try await ledger.storedResponse(userID: user.id, key: idempotency.key, notBeforeMs: notBefore) {
-            guard stored.fingerprint == idempotency.fingerprint else { throw TradeErrors.keyReused }
+            guard stored.fingerprint == idempotency.fingerprint else { throw OrderRejection.idempotencyKeyReused }
             TradeMetrics.order(side, outcome: "replayed")
             return HTTPResponse(status: stored.status, contentType: JSONCoding.contentType, body: stored.body,
                                 headers: ["Idempotent-Replayed": "true"])
@@ -104,8 +104,7 @@ struct TradeHandlers: Sendable {
             TradeMetrics.order(side, outcome: "executed")
             return HTTPResponse(status: 201, contentType: JSONCoding.contentType, body: try body.jsonBytes())
         case .failure(let error):
-            let outcome = (error as? HTTPError)?.problem.type.split(separator: "/").last.map(String.init) ?? "error"
-            TradeMetrics.order(side, outcome: outcome)
+            TradeMetrics.order(side, outcome: (error as? OrderRejection)?.outcome ?? "error")
             throw error
         }
     }
@@ -120,9 +119,9 @@ struct TradeHandlers: Sendable {
             lastPrices.remember(symbol, price)
             return price
         case .failure(.unknownSymbol):
-            throw TradeErrors.unknownSymbol(symbol)
+            throw OrderRejection.unknownSymbol(symbol)
         case .failure(.unavailable):
-            throw TradeErrors.priceUnavailable
+            throw OrderRejection.priceUnavailable
         }
     }
 
@@ -133,9 +132,8 @@ struct TradeHandlers: Sendable {
         let (cash, holdings) = try await ledger.account(userID: user.id)
         let valuation = await value(holdings, context: context)
         let holdingsValue = try valuation.holdingsValue()
-        return try JSONCoding.response(AccountBody(cash: cash.description, currency: "USD",
-                                                   holdings_value: holdingsValue.description,
-                                                   total_value: try cash.adding(holdingsValue).description,
+        return try JSONCoding.response(AccountBody(cash: cash, currency: "USD", holdings_value: holdingsValue,
+                                                   total_value: try cash.adding(holdingsValue),
                                                    prices_stale: valuation.stale ? true : nil))
     }
 
@@ -146,13 +144,12 @@ struct TradeHandlers: Sendable {
         let lines = try valuation.lines.map { line -> HoldingBody in
             let marketValue = try line.price.total(quantity: line.holding.quantity)
             return HoldingBody(symbol: line.holding.symbol, quantity: line.holding.quantity,
-                               avg_cost: try line.holding.costBasis.perShare(line.holding.quantity).fourDecimals,
-                               cost_basis: line.holding.costBasis.description, price: line.price.description,
-                               market_value: marketValue.description,
-                               unrealized_pl: try marketValue.subtracting(line.holding.costBasis).description)
+                               avg_cost: AverageCost(try line.holding.costBasis.perShare(line.holding.quantity)),
+                               cost_basis: line.holding.costBasis, price: line.price, market_value: marketValue,
+                               unrealized_pl: try marketValue.subtracting(line.holding.costBasis))
         }
-        return try JSONCoding.response(PortfolioBody(holdings: lines, cash: cash.description,
-                                                     total_value: try cash.adding(try valuation.holdingsValue()).description,
+        return try JSONCoding.response(PortfolioBody(holdings: lines, cash: cash,
+                                                     total_value: try cash.adding(try valuation.holdingsValue()),
                                                      prices_stale: valuation.stale ? true : nil))
     }
 

@@ -11,7 +11,9 @@ public enum TradeService {
         -> ServiceHost {
         let config = try TradeConfig(environment: environment)
         Environment.warnIfDevelopmentSecret(config.jwtSecretIsDevelopmentDefault, logger: logger)
-        let ledger = try Ledger(path: config.databasePath, initialCash: config.initialCash)
+        let ledger = try ConfigError.naming("DATABASE_PATH") {
+            try Ledger(path: config.databasePath, initialCash: config.initialCash, limits: config.limits)
+        }
         let group = try ServiceHost.makeEventLoops(config.common)
         let handlers = TradeHandlers(config: config, ledger: ledger, tokens: await TokenService(secret: config.jwtSecret),
                                      stock: StockPriceClient(url: config.stockURL, timeoutMs: config.upstreamTimeoutMs,

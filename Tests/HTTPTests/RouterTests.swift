@@ -22,8 +22,8 @@ struct RouterTests {
         builder.post("/trade/buy") { request, _ in HTTPResponse(status: 201, body: request.body) }
         builder.on("DELETE", "/trade/buy") { _, _ in HTTPResponse(status: 204) }
         builder.get("/fail/http") { _, _ in
-            throw HTTPError(422, type: "/problems/insufficient-funds", title: "Insufficient funds", detail: "Need more cash.",
-                            headers: ["X-Hint": "deposit"])
+            throw HTTPError(ProblemType(422, "/problems/insufficient-funds", title: "Insufficient funds"),
+                            detail: "Need more cash.", headers: ["X-Hint": "deposit"])
         }
         builder.get("/fail/other") { _, _ in throw Teapot() }
         return builder.build()
