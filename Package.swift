@@ -103,9 +103,24 @@ let package = Package(
         // MARK: tests
         .target(name: "CSpawn", path: "Tests/CSpawn"),
         .target(name: "TestSupport", dependencies: ["HTTP", "Sockets", "CSpawn"], path: "Tests/TestSupport", swiftSettings: strict),
+        // One test target per library target (`Tests/<Target>Tests/<Type>Tests.swift`, STYLE.md 11), plus
+        // ServiceTests for what needs several services or real processes.
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["Sockets", "HTTP", "Routing", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "HTTP"], swiftSettings: strict),
+        .testTarget(name: "ServiceKitTests", dependencies: [
+            "ServiceKit", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: [
+            "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
         .testTarget(name: "MoneyTests", dependencies: ["Money", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "HTTP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StockServiceTests", dependencies: ["StockService", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TradeServiceTests", dependencies: ["TradeService", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "GatewayServiceTests", dependencies: ["GatewayService", "ServiceKit"], swiftSettings: strict),
         .testTarget(name: "ServiceTests", dependencies: [
             "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport",
             // Fault tests open a service's SQLite file beside it (a second process holding its lock).

@@ -24,6 +24,9 @@ final class LoginLimiter: Sendable {
         table.withLock { $0.reserve(key, now: now) }
     }
 
+    /// Usernames with an entry now (tests check the bound).
+    var count: Int { table.withLock { $0.count } }
+
     /// The reserved attempt's password was wrong (or its user unknown): it counts as a failure.
     func failed(_ key: Key, now: Date = Date()) {
         table.withLock { $0.fail(key, now: now) }

@@ -8,11 +8,19 @@ public struct LogfmtLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     private let service: String
+    /// Where each finished line goes: standard output, or a test's buffer.
+    private let output: @Sendable (String) -> Void
 
-    /// A handler for `service` at `level`.
+    /// A handler for `service` at `level`, writing to standard output.
     public init(service: String, level: Logger.Level) {
+        self.init(service: service, level: level, output: Self.writeToStandardOutput)
+    }
+
+    /// A handler that hands each line (with its trailing LF) to `output` (tests).
+    init(service: String, level: Logger.Level, output: @escaping @Sendable (String) -> Void) {
         self.service = service
         self.logLevel = level
+        self.output = output
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -34,6 +42,11 @@ public struct LogfmtLogHandler: LogHandler {
             Self.appendValue(value.description, to: &line)
         }
         line += "\n"
+        output(line)
+    }
+
+    /// One `write` per line, so lines from several threads never interleave.
+    private static func writeToStandardOutput(_ line: String) {
         line.utf8CString.withUnsafeBufferPointer { buffer in
             _ = Foundation.write(STDOUT_FILENO, buffer.baseAddress, buffer.count - 1)
         }

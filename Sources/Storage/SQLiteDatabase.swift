@@ -28,6 +28,9 @@ public enum SQLiteDatabase {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB turns on WAL after `prepareDatabase` and sets the writer to `synchronous=NORMAL` as it
+            // does (GRDB 7 `Database.setUpWALMode`): the writer, the one connection that commits, is set again.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(durability.rawValue)") }
             try migrator.migrate(pool)
             return pool
         } catch {

@@ -21,6 +21,9 @@ final class IdempotencyGate: Sendable {
         _ = running.withLock { $0.remove(Entry(userID: userID, key: key)) }
     }
 
+    /// Pairs claimed now (tests check that every claim is released).
+    var count: Int { running.withLock { $0.count } }
+
     /// Whether `key` is a usable key: 1 to 255 characters of `%x21-7E` (API.md).
     static func isValid(_ key: String) -> Bool {
         let bytes = key.utf8

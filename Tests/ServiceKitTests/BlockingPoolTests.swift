@@ -22,12 +22,19 @@ import Testing
     }
 
     /// A one-thread pool whose thread is busy with a held job; the held job's task.
-    static func busyPool(_ limits: BlockingPool.Limits, typicalJob: Duration)
+    /// Waits for the held job to start on a GCD thread: a semaphore waited on in the test's own task
+    /// blocks a cooperative thread, and two such tests at once (2 cores) left none to start the job.
+    static func busyPool(_ limits: BlockingPool.Limits, typicalJob: Duration) async
         -> (BlockingPool, Gate, Task<Void, any Error>) {
         let pool = BlockingPool(threads: 1, limits: limits, typicalJob: typicalJob, name: "test")
         let gate = Gate()
         let held = Task { try await pool.run(.high) { gate.hold() } }
-        gate.started.wait()
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                gate.started.wait()
+                continuation.resume()
+            }
+        }
         return (pool, gate, held)
     }
 
@@ -49,7 +56,7 @@ import Testing
     }
 
     @Test func aFullLaneRefusesAndTheOtherLaneStillAdmits() async throws {
-        let (pool, gate, held) = Self.busyPool(.init(queueMax: 2, queueWaitMax: .seconds(60), jobExpiry: .seconds(60)), typicalJob: .microseconds(1))
+        let (pool, gate, held) = await Self.busyPool(.init(queueMax: 2, queueWaitMax: .seconds(60), jobExpiry: .seconds(60)), typicalJob: .microseconds(1))
         let order = Order()
         let low = [await Self.queue(pool, .low, "low1", order), await Self.queue(pool, .low, "low2", order)]
         let refused = await Self.queue(pool, .low, "low3", order)
@@ -63,7 +70,7 @@ import Testing
 
     @Test func aJobIsRefusedWhenTheWaitAheadOfItIsTooLong() async throws {
         // Each job is estimated at 1 s: a third job in line would wait 2 s, over the 1.5 s bound.
-        let (pool, gate, held) = Self.busyPool(.init(queueMax: 100, queueWaitMax: .milliseconds(1500), jobExpiry: .seconds(60)), typicalJob: .seconds(1))
+        let (pool, gate, held) = await Self.busyPool(.init(queueMax: 100, queueWaitMax: .milliseconds(1500), jobExpiry: .seconds(60)), typicalJob: .seconds(1))
         let order = Order()
         let first = await Self.queue(pool, .low, "a", order)
         let second = await Self.queue(pool, .low, "b", order)
@@ -78,7 +85,7 @@ import Testing
     }
 
     @Test func cancelledAndExpiredJobsAreDroppedBeforeTheyStart() async throws {
-        let (pool, gate, held) = Self.busyPool(.init(queueMax: 100, queueWaitMax: .milliseconds(100), jobExpiry: .milliseconds(200)), typicalJob: .microseconds(1))
+        let (pool, gate, held) = await Self.busyPool(.init(queueMax: 100, queueWaitMax: .milliseconds(100), jobExpiry: .milliseconds(200)), typicalJob: .microseconds(1))
         let order = Order()
         let cancelled = await Self.queue(pool, .high, "cancelled", order)
         cancelled.cancel()

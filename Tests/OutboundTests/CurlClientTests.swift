@@ -3,7 +3,7 @@ import Outbound
 import TestSupport
 import Testing
 
-/// `CurlClient` itself (these would move to an OutboundTests target if one is added).
+/// `CurlClient` itself, against a fake provider on loopback.
 @Suite struct CurlClientTests {
     @Test(arguments: [true, false])
     func bodyOverTheCapIsRefused(declaresLength: Bool) async throws {
