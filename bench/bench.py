@@ -452,7 +452,7 @@ STARTED = []
 
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "server"
-    for tool in ("wrk", "nginx", "taskset"):
+    for tool in ("wrk", "taskset") + (() if mode == "ab" else ("nginx",)):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: apt-get install -y wrk nginx-light util-linux")
     bin_dir = build()

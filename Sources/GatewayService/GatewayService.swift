@@ -20,7 +20,7 @@ public enum GatewayService {
         // Trade refuses to start an order later than its own UPSTREAM_TIMEOUT_MS after receiving it
         // (TradeHandlers); the grace covers that order's commit and the trip back, so with equal
         // settings the gateway never answers 504 for an order that then executes.
-        let proxies = Proxies(
+        let endpoints = Endpoints(
             auth: ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group),
             stock: ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group),
             trade: ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs,
@@ -30,12 +30,12 @@ public enum GatewayService {
         let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst,
                                                               bucketsMax: config.rateLimitClientsMax) : nil
         return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group, routes: routes,
-                               endpoints: proxies, health: .handler(health.handle),
+                               endpoints: endpoints, health: .handler(health.handle),
                                middleware: limiter.map { [RateLimitMiddleware(limiter: $0)] } ?? [], authenticator: tokens)
     }
 
-    /// The upstreams the routes relay to.
-    struct Proxies: Sendable {
+    /// What answers the gateway's routes: the upstreams they relay to.
+    struct Endpoints: Sendable {
         let auth: ReverseProxy
         let stock: ReverseProxy
         let trade: ReverseProxy
@@ -44,7 +44,7 @@ public enum GatewayService {
     /// The gateway's routes (API.md "Gateway"): relayed from the event loop with no task per
     /// request. The token is checked here first on `/auth/me` and `/trade/...` (401 without a round
     /// trip); the services check it again.
-    static let routes: [Route<Proxies>] = [
+    static let routes: [Route<Endpoints>] = [
         Route("*", "/auth/**", .tokenOn(["/auth/me"]), responder: { $0.auth.respond }),
         Route("*", "/stocks", responder: { $0.stock.respond }),
         Route("*", "/stocks/**", responder: { $0.stock.respond }),
