@@ -433,7 +433,10 @@ end""")
     ]
     print(HEADER.replace("ref", "B"))
     try:
+        # BENCH_AB_ROWS (a substring of the labels, e.g. "gateway /stocks") re-runs some rows alone.
         for label, a, port_a, b, port_b, path, conns, kw in rows:
+            if os.environ.get("BENCH_AB_ROWS", "") not in label:
+                continue
             ours, ref = measure_pair(a, f"http://127.0.0.1:{port_a}{path}", b, f"http://127.0.0.1:{port_b}{path}", conns, **kw)
             row(label, ours, ref)
     finally:
