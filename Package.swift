@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["Sockets"], swiftSettings: hotPath),
         .target(
             name: "Routing",
-            dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTP", "Sockets", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(
             name: "ServiceKit",

@@ -9,6 +9,8 @@ reference in the same run and prints ratios, because these machines are noisy.
   bench/bench.py auth      # logins/s and GET /auth/me requests/s
   bench/bench.py trade     # durable buy orders/s at 1 and 16 users, portfolio reads/s
   bench/bench.py gateway   # gateway vs nginx reverse proxy in front of the same services
+  bench/bench.py ab DIR    # this build against the release binaries in DIR (a previous commit): /health,
+                           # the gateway (/stocks/AAPL, /auth/me), a cached quote, durable orders
 
 BENCH_DURATION (default 10s) sets each run's length; BENCH_CONNS (default 1,64,256) the gateway's connections; BENCH_ROUNDS (default 1) repeats each row of
 `server` and `gateway`, ours and nginx alternating, and reports medians.
@@ -142,8 +144,16 @@ def measure(server, url, conns, **kw):
 
 
 def measure_pair(ours, ours_url, ref, ref_url, conns, **kw):
-    """`ROUNDS` alternating runs of ours and the reference; each figure is the median of its runs."""
-    runs = [(measure(ours, ours_url, conns, **kw), measure(ref, ref_url, conns, **kw)) for _ in range(ROUNDS)]
+    """`ROUNDS` alternating runs of ours and the reference, each going first every other round (so a
+    drift over the run, a database that grows, favours neither); each figure is the median of its runs."""
+    runs = []
+    for index in range(ROUNDS):
+        if index % 2 == 0:
+            a = measure(ours, ours_url, conns, **kw)
+            runs.append((a, measure(ref, ref_url, conns, **kw)))
+        else:
+            b = measure(ref, ref_url, conns, **kw)
+            runs.append((measure(ours, ours_url, conns, **kw), b))
 
     def median(results):
         merged = {}
@@ -378,6 +388,61 @@ def mode_gateway(bin_dir):
         gateway.stop(), ref.stop(), auth.stop(), stock.stop()
 
 
+def mode_ab(bin_dir):
+    """This build (A) against another build's binaries (B, `bench.py ab DIR`), each process pair side by
+    side on core 0; only the measured one is loaded. Upstreams the two share are B's, so a row
+    measures one process's change: the gateway's rows run both gateways over the same stock and
+    auth, the orders both trades over the same stock."""
+    base = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("BENCH_BASE", "")
+    if not base or not os.path.exists(f"{base}/gateway"):
+        raise SystemExit("usage: bench.py ab DIR (DIR holds the other build's auth, stock, trade, gateway)")
+    data = tempfile.mkdtemp(prefix="bench-")
+    env = {"LOG_LEVEL": "warning", "JWT_SECRET": SECRET}
+
+    def start(name, folder, port, extra):
+        return Server(name, [f"{folder}/{name}"], {**env, "PORT": str(port), "EVENT_LOOPS": "1",
+                                                   "DATABASE_PATH": f"{data}/{name}{port}.sqlite", **extra},
+                      f"http://127.0.0.1:{port}/health")
+    stock_a, stock_b = start("stock", bin_dir, 5901, {}), start("stock", base, 5902, {})
+    auth = start("auth", base, 5903, {})
+    upstreams = {"AUTH_URL": "http://127.0.0.1:5903", "STOCK_URL": "http://127.0.0.1:5902",
+                 "TRADE_URL": "http://127.0.0.1:5904", "RATE_LIMIT_RPS": "0"}
+    gateway_a, gateway_b = start("gateway", bin_dir, 5910, upstreams), start("gateway", base, 5920, upstreams)
+    orders = {"STOCK_URL": "http://127.0.0.1:5902", "INITIAL_CASH": "1000000000.00"}
+    trade_a, trade_b = start("trade", bin_dir, 5931, orders), start("trade", base, 5932, orders)
+    urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:5903/auth/register", method="POST",
+                           data=b'{"username":"bench","password":"benchpass1"}')).read()
+    token = json.loads(urllib.request.urlopen(urllib.request.Request(
+        "http://127.0.0.1:5903/auth/login", method="POST", data=b'{"username":"bench","password":"benchpass1"}')).read())["access_token"]
+    buy = post_script("/trade/buy", '{"symbol":"KO","quantity":1}', extra=f"""
+tokens = {{{",".join('"' + token_for(i, f"u{i}") + '"' for i in range(1, 17))}}}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, {{["Authorization"] = "Bearer " .. tokens[(counter % 16) + 1]}})
+end""")
+    rows = [
+        ("/health c64 (stock)", stock_a, 5901, stock_b, 5902, "/health", 64, {}),
+        ("/health c1 (stock)", stock_a, 5901, stock_b, 5902, "/health", 1, {}),
+        ("/stocks/AAPL c64 (stock, a handler)", stock_a, 5901, stock_b, 5902, "/stocks/AAPL", 64, {}),
+        ("gateway /stocks/AAPL c64", gateway_a, 5910, gateway_b, 5920, "/stocks/AAPL", 64, {}),
+        ("gateway /stocks/AAPL c1", gateway_a, 5910, gateway_b, 5920, "/stocks/AAPL", 1, {}),
+        ("gateway /auth/me c64 (token checked)", gateway_a, 5910, gateway_b, 5920, "/auth/me", 64,
+         {"headers": (f"Authorization: Bearer {token}",)}),
+        ("orders c16, 16 users (trade)", trade_a, 5931, trade_b, 5932, "/trade/buy", 16, {"script": buy}),
+    ]
+    print(HEADER.replace("ref", "B"))
+    try:
+        # BENCH_AB_ROWS (a substring of the labels, e.g. "gateway /stocks") re-runs some rows alone.
+        for label, a, port_a, b, port_b, path, conns, kw in rows:
+            if os.environ.get("BENCH_AB_ROWS", "") not in label:
+                continue
+            ours, ref = measure_pair(a, f"http://127.0.0.1:{port_a}{path}", b, f"http://127.0.0.1:{port_b}{path}", conns, **kw)
+            row(label, ours, ref)
+    finally:
+        stop_all_started()
+
+
 def stop_all_started():
     for server in list(STARTED):
         try:
@@ -390,7 +455,7 @@ STARTED = []
 
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "server"
-    for tool in ("wrk", "nginx", "taskset"):
+    for tool in ("wrk", "taskset") + (() if mode == "ab" else ("nginx",)):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: apt-get install -y wrk nginx-light util-linux")
     bin_dir = build()
@@ -398,6 +463,6 @@ if __name__ == "__main__":
           f"{ROUNDS} round(s), medians\n")
     try:
         {"server": mode_server, "idle": mode_idle, "rss": mode_rss, "stock": mode_stock, "auth": mode_auth,
-         "trade": mode_trade, "gateway": mode_gateway}[mode](bin_dir)
+         "trade": mode_trade, "gateway": mode_gateway, "ab": mode_ab}[mode](bin_dir)
     finally:
         stop_all_started()  # also after a failed start: no process outlives the benchmark

@@ -88,7 +88,7 @@ struct AuthHandlers: Sendable {
 
     /// `GET /auth/me`: the token's user.
     func me(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let identity = try await tokens.authenticate(request)
+        let identity = try context.requireUser()
         guard let user = try await store.find(id: identity.id) else {
             throw HTTPError.unauthorized("The token's user no longer exists.")
         }

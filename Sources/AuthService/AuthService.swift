@@ -25,10 +25,14 @@ public enum AuthService {
                                     limiter: LoginLimiter(maxFailures: config.loginMaxFailures,
                                                           windowSeconds: config.loginLockoutSeconds,
                                                           entriesMax: config.loginLimiterEntriesMax))
-        return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: { router in
-            router.post("/auth/register", handlers.register)
-            router.post("/auth/login", handlers.login)
-            router.get("/auth/me", handlers.me)
-        }, onShutdown: { try? store.close() })
+        return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: routes, endpoints: handlers,
+                               authenticator: tokens, onShutdown: { try? store.close() })
     }
+
+    /// The auth routes (API.md "Auth").
+    static let routes: [Route<AuthHandlers>] = [
+        Route("POST", "/auth/register", handler: { $0.register }),
+        Route("POST", "/auth/login", handler: { $0.login }),
+        Route("GET", "/auth/me", .token, handler: { $0.me }),
+    ]
 }

@@ -14,6 +14,9 @@ public struct GatewayConfig: Sendable {
     /// commit (one fsync, milliseconds) and the answer's trip back. Without this grace an order
     /// could commit just as the gateway gives up: a 504 for an order that executed.
     public static let tradeCommitGraceMs = 1_000
+    /// How long `GET /health` waits for each upstream's own `/health` before marking it `down`
+    /// (API.md "Gateway": "within 1 s").
+    public static let upstreamHealthTimeoutMs = 1_000
     /// Tokens per second per client address; 0 turns rate limiting off.
     public var rateLimitRPS: Int
     public var rateLimitBurst: Int

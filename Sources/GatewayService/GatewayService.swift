@@ -17,48 +17,59 @@ public enum GatewayService {
         let group = try ServiceHost.makeEventLoops(config.common)
         let tokens = await TokenService(secret: config.jwtSecret)
         let timeout = config.upstreamTimeoutMs
-        let auth = ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group, tokens: tokens) {
-            $0 == "/auth/me"
-        }
-        let stock = ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group, tokens: tokens) { _ in false }
         // Trade refuses to start an order later than its own UPSTREAM_TIMEOUT_MS after receiving it
         // (TradeHandlers); the grace covers that order's commit and the trip back, so with equal
         // settings the gateway never answers 504 for an order that then executes.
-        let trade = ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs,
-                                 group: group, tokens: tokens,
-                                 honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"]) { _ in true }
+        let endpoints = Endpoints(
+            auth: ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group),
+            stock: ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group),
+            trade: ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs,
+                                group: group, honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"]),
+            web: try WebAssets.load(environment: environment, logger: logger))
         let health = AggregateHealth(upstreams: [("auth", config.authURL), ("stock", config.stockURL), ("trade", config.tradeURL)],
-                                     group: group)
-        let web = try WebAssets.load(environment: environment, logger: logger)  // the browser app (issue 25)
+                                     timeoutMs: GatewayConfig.upstreamHealthTimeoutMs, group: group)
         let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst,
                                                               bucketsMax: config.rateLimitClientsMax) : nil
-        // The same prefixes twice: the router's patterns, and the gateway's own path in front of it.
-        let prefixes = [
-            GatewayResponder.Prefix(pattern: "/auth/**", proxy: auth, path: "/auth", deeper: true),
-            GatewayResponder.Prefix(pattern: "/stocks", proxy: stock, path: "/stocks", deeper: false),
-            GatewayResponder.Prefix(pattern: "/stocks/**", proxy: stock, path: "/stocks", deeper: true),
-            GatewayResponder.Prefix(pattern: "/trade/**", proxy: trade, path: "/trade", deeper: true),
-        ]
-        return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group,
-                               health: health.handle, routes: { router in
-            if let limiter { router.add(RateLimitMiddleware(limiter: limiter)) }
-            for prefix in prefixes { router.on("*", prefix.pattern, prefix.proxy.forward) }
-            web?.addRoutes(to: &router)
-        }, responder: { router in
-            GatewayResponder(router: router, prefixes: prefixes, limiter: limiter, tokens: tokens,
-                             observer: RequestObserver(logger: logger))
-        })
+        return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group, routes: routes,
+                               endpoints: endpoints, health: .handler(health.handle),
+                               middleware: limiter.map { [RateLimitMiddleware(limiter: $0)] } ?? [], authenticator: tokens)
     }
+
+    /// What answers the gateway's routes: the upstreams they relay to.
+    struct Endpoints: Sendable {
+        let auth: ReverseProxy
+        let stock: ReverseProxy
+        let trade: ReverseProxy
+        /// The browser app (issue 25); `nil` when no `Web/` folder was found (its routes answer 404).
+        let web: WebAssets?
+    }
+
+    /// The gateway's routes (API.md "Gateway"): relayed from the event loop with no task per
+    /// request. The token is checked here first on `/auth/me` and `/trade/...` (401 without a round
+    /// trip); the services check it again.
+    static let routes: [Route<Endpoints>] = [
+        Route("*", "/auth/**", .tokenOn(["/auth/me"]), responder: { $0.auth.respond }),
+        Route("*", "/stocks", responder: { $0.stock.respond }),
+        Route("*", "/stocks/**", responder: { $0.stock.respond }),
+        Route("*", "/trade/**", .token, responder: { $0.trade.respond }),
+        Route("GET", "/", handler: { endpoints in
+            { request, context in try await endpoints.web?.page(request, context) ?? WebAssets.notFound(request) }
+        }),
+        Route("GET", "/assets/{version}/{file}", handler: { endpoints in
+            { request, context in try await endpoints.web?.asset(request, context) ?? WebAssets.notFound(request) }
+        }),
+    ]
 }
 
-/// `GET /health` of the gateway: 200 when every upstream answers its own `/health` within 1 s,
-/// else 503 with the failing ones marked `down`.
+/// `GET /health` of the gateway: 200 when every upstream answers its own `/health` within
+/// ``GatewayConfig/upstreamHealthTimeoutMs``, else 503 with the failing ones marked `down`.
 struct AggregateHealth: Sendable {
     private let clients: [(name: String, client: HTTPClient)]
 
-    init(upstreams: [(String, ServiceURL)], group: EventLoopGroup) {
+    init(upstreams: [(String, ServiceURL)], timeoutMs: Int, group: EventLoopGroup) {
         clients = upstreams.map { name, url in
-            (name, HTTPClient(configuration: .init(host: url.host, port: url.port, timeout: .seconds(1)), group: group))
+            (name, HTTPClient(configuration: .init(host: url.host, port: url.port, timeout: .milliseconds(timeoutMs)),
+                              group: group))
         }
     }
 

@@ -75,14 +75,14 @@ final class RateLimiter: Sendable {
     }
 }
 
-/// Applies the rate limit to everything but `/health` and `/metrics`.
+/// Applies the rate limit to everything but `/health` and `/metrics`, unmatched paths included.
 struct RateLimitMiddleware: Middleware {
     let limiter: RateLimiter
 
-    func handle(_ request: HTTPRequest, context: RequestContext, next: Handler) async throws -> HTTPResponse {
-        if context.route != "/health" && context.route != "/metrics", let wait = limiter.take(request.peer) {
+    func before(_ request: HTTPRequest, _ context: inout RequestContext) throws -> MiddlewareStep {
+        if context.route != "/health" && context.route != "/metrics", let wait = limiter.take(context.peer) {
             throw RateLimiter.tooManyRequests(retryAfter: wait)
         }
-        return try await next(request, context)
+        return .next
     }
 }

@@ -12,38 +12,27 @@ final class ReverseProxy: Sendable {
     let name: String
     let client: HTTPClient
     let metrics: UpstreamMetrics
-    let tokens: TokenService
-    /// Paths whose token the gateway checks itself before forwarding (401 without a round trip).
-    let requiresToken: @Sendable (Substring) -> Bool
     /// POST paths whose service honours `Idempotency-Key` (stores the first answer and replays it):
     /// only there does a forwarded key make a resend safe. Elsewhere the key is just a field, and
     /// `/auth/register` sent twice would race its own first copy.
     let honoursIdempotencyKey: Set<Substring>
 
-    init(name: String, url: ServiceURL, timeoutMs: Int, group: EventLoopGroup, tokens: TokenService,
-         honoursIdempotencyKey: Set<Substring> = [], requiresToken: @escaping @Sendable (Substring) -> Bool) {
+    init(name: String, url: ServiceURL, timeoutMs: Int, group: EventLoopGroup, honoursIdempotencyKey: Set<Substring> = []) {
         self.name = name
         metrics = UpstreamMetrics(upstream: name)
         client = HTTPClient(configuration: .init(host: url.host, port: url.port, timeout: .milliseconds(timeoutMs)),
                             group: group)
-        self.tokens = tokens
         self.honoursIdempotencyKey = honoursIdempotencyKey
-        self.requiresToken = requiresToken
     }
 
-    /// The router's path (`/auth/me` with a token not seen before, every request when the
-    /// gateway's own path declines): check the token, then relay.
-    func forward(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        if requiresToken(request.path) { _ = try await tokens.authenticate(request) }
-        return await withCheckedContinuation { continuation in
-            relay(request, requestID: context.requestID, then: Resume(continuation: continuation))
-        }
+    /// The routes' ``Responder``: relays `request` from the loop that read it.
+    func respond(_ request: HTTPRequest, _ context: RequestContext, _ reply: Reply) {
+        relay(request, requestID: context.requestID, then: reply)
     }
 
-    /// Sends `request` upstream and hands `completion` the response to relay, or a 502/504
+    /// Sends `request` upstream and hands `reply` the response to relay, or a 502/504
     /// problem. Called on an event loop, everything happens on that loop (``HTTPClient``).
-    /// Generic over the completion so that the one closure made per request holds it by value.
-    func relay<Completion: RelayCompletion>(_ request: HTTPRequest, requestID: String, then completion: Completion) {
+    func relay(_ request: HTTPRequest, requestID: String, then reply: Reply) {
         let isHead = request.method == "HEAD"
         // RFC 9110 §9.2.2: only idempotent requests may be resent automatically. A POST is, here,
         // only on a route that honours `Idempotency-Key` and only by what is forwarded: a key the
@@ -72,10 +61,10 @@ final class ReverseProxy: Sendable {
             switch result {
             case .success(let response):
                 metrics.record(status: response.status, since: start)
-                completion.relay(Self.relayed(response, toHead: isHead))
+                reply.send(Self.relayed(response, toHead: isHead))
             case .failure(let error):
                 metrics.record(status: error == .timedOut ? 504 : 502, since: start)
-                completion.relay(.problem(for: error == .timedOut ? Self.gatewayTimeout(name) : Self.badGateway(name)))
+                reply.send(.problem(for: error == .timedOut ? Self.gatewayTimeout(name) : Self.badGateway(name)))
             }
         }
     }
@@ -92,12 +81,6 @@ final class ReverseProxy: Sendable {
             if !found && HTTPHeaders.nameEquals(name, "idempotency-key") { found = true }
         }
         return found
-    }
-
-    /// Resumes the router's path with the response.
-    struct Resume: RelayCompletion {
-        let continuation: CheckedContinuation<HTTPResponse, Never>
-        func relay(_ response: consuming HTTPResponse) { continuation.resume(returning: response) }
     }
 
     /// The upstream's response as ours: its field lines passed on as bytes, the hop-by-hop ones
@@ -158,12 +141,6 @@ final class ReverseProxy: Sendable {
     static func badGateway(_ upstream: String) -> GatewayRejection { .badGateway(upstream: upstream) }
 
     static func gatewayTimeout(_ upstream: String) -> GatewayRejection { .gatewayTimeout(upstream: upstream) }
-}
-
-/// What receives a relayed response: the router's continuation, or the gateway's own path.
-protocol RelayCompletion: Sendable {
-    /// Takes the response (no copy of it: the caller made it for this call).
-    func relay(_ response: consuming HTTPResponse)
 }
 
 /// `upstream_requests_total{upstream,status}` and `upstream_request_duration_seconds{upstream}`,

@@ -117,18 +117,25 @@ struct WebAssets: Sendable {
         return assets
     }
 
-    /// Adds `GET /` and `GET /assets/{version}/{file}` (both answer `HEAD` too, through the router).
-    func addRoutes(to router: inout RouterBuilder) {
-        router.get("/") { request, _ in respond(request, page, cacheControl: "no-cache") }
-        router.get("/assets/{version}/{file}") { request, context in
-            guard context.parameters["version"] == version, let file = context.parameters["file"],
-                  let asset = files[file] else {
-                var response = HTTPResponse.problem(HTTPError.notFound(request.path).problem)
-                for (name, value) in Self.securityHeaders { response.headers.add(name, value) }
-                return response
-            }
-            return respond(request, asset, cacheControl: "public, max-age=31536000, immutable")
+    /// `GET /`: the page (`no-cache`, revalidated with its `ETag`). `HEAD` too, through the router.
+    func page(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        respond(request, page, cacheControl: "no-cache")
+    }
+
+    /// `GET /assets/{version}/{file}`: a file of this version, cached for a year; any other is 404.
+    func asset(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        guard context.parameters["version"] == version, let file = context.parameters["file"],
+              let asset = files[file] else {
+            return Self.notFound(request)
         }
+        return respond(request, asset, cacheControl: "public, max-age=31536000, immutable")
+    }
+
+    /// The routes' answer when no app was found: the API's 404, with the pages' headers.
+    static func notFound(_ request: HTTPRequest) -> HTTPResponse {
+        var response = HTTPResponse.problem(HTTPError.notFound(request.path).problem)
+        for (name, value) in securityHeaders { response.headers.add(name, value) }
+        return response
     }
 
     /// 200 with the body, or 304 when `If-None-Match` names the current tag (RFC 9110 §13.1.2,

@@ -1,25 +1,33 @@
 import HTTP
 
-/// The responder signature: every route handler and every middleware's `next`.
-public typealias Handler = @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse
-
-/// Code that runs around handlers: it may change the request or context, answer early, or
-/// change the response.
+/// Code that runs around every request, once, whatever kind of endpoint answers it.
+///
+/// Two synchronous steps rather than one `async` function with `next` (STYLE.md 7 names the
+/// latter): an async chain needs a task per request, and the gateway's relay, which answers from
+/// the loop with callbacks, would lose what makes it fast. ``before(_:_:)`` runs on the loop in
+/// the order the middleware was added; ``after(_:_:)`` runs on the response, innermost first, for
+/// every middleware whose `before` ran and passed the request on. A step that must await (a token
+/// not verified before) says so with ``MiddlewareStep/suspend(_:)``: that request alone continues in
+/// a task.
 public protocol Middleware: Sendable {
-    /// Handles the request, calling `next` to continue down the chain.
-    func handle(_ request: HTTPRequest, context: RequestContext, next: Handler) async throws -> HTTPResponse
+    /// Before the endpoint: may change the context, answer at once, or suspend. A thrown error
+    /// answers as its problem (any other error as a 500).
+    func before(_ request: HTTPRequest, _ context: inout RequestContext) throws -> MiddlewareStep
+    /// On the response, from any thread (the thread that answered).
+    func after(_ response: inout HTTPResponse, _ context: RequestContext)
 }
 
-/// A middleware from a closure.
-public struct ClosureMiddleware: Middleware {
-    private let body: @Sendable (HTTPRequest, RequestContext, Handler) async throws -> HTTPResponse
+extension Middleware {
+    public func before(_ request: HTTPRequest, _ context: inout RequestContext) throws -> MiddlewareStep { .next }
+    public func after(_ response: inout HTTPResponse, _ context: RequestContext) {}
+}
 
-    /// Wraps `body`.
-    public init(_ body: @escaping @Sendable (HTTPRequest, RequestContext, Handler) async throws -> HTTPResponse) {
-        self.body = body
-    }
-
-    public func handle(_ request: HTTPRequest, context: RequestContext, next: Handler) async throws -> HTTPResponse {
-        try await body(request, context, next)
-    }
+/// What a middleware's ``Middleware/before(_:_:)`` decided.
+public enum MiddlewareStep: Sendable {
+    /// Pass the request on.
+    case next
+    /// Answer now: neither later middleware nor the endpoint run; earlier middleware's `after` does.
+    case answer(HTTPResponse)
+    /// Await `work` first (in a task), then pass the request on; a thrown error answers as its problem.
+    case suspend(@Sendable (HTTPRequest, inout RequestContext) async throws -> Void)
 }

@@ -1,35 +1,62 @@
-import Logging
 import HTTP
 
-/// Per-request state that travels with a request through middleware to its handler.
+/// Per-request state that travels with a request through middleware to its endpoint and back.
 public struct RequestContext: Sendable {
-    /// The id echoed in `X-Request-ID` and logged with every line about this request.
-    public var requestID: String
+    /// Why the matched route, if any, does not apply.
+    enum Resolution: Sendable, Equatable {
+        case found
+        /// No route matches the path (404).
+        case notFound
+        /// Routes match the path but not the method (405); `allow` lists theirs.
+        case methodNotAllowed(allow: String)
+    }
+
+    /// The request's method (the way back logs and counts it without holding the request).
+    public let method: String
+    /// The TCP peer's numeric address.
+    public let peer: String
+    /// When the router took the request (the loop's clock when on a loop).
+    public let received: ContinuousClock.Instant
+    /// The id echoed in `X-Request-ID` and logged with every line about this request; set by the
+    /// observability middleware.
+    public var requestID: String = ""
+    /// Values of the pattern's `{name}` segments, percent-decoded.
+    public var parameters: [String: String] = [:]
+    /// The verified user, set by ``AuthenticationMiddleware`` on routes whose ``Access`` needs a
+    /// token; `nil` elsewhere.
+    public var user: AuthenticatedUser?
+    /// The route that matched the path (for a 405, the last one whose pattern did).
+    let entry: RouteEntry?
+    let routing: Resolution
+
+    init(method: String, peer: String, received: ContinuousClock.Instant, entry: RouteEntry?, routing: Resolution) {
+        self.method = method
+        self.peer = peer
+        self.received = received
+        self.entry = entry
+        self.routing = routing
+    }
+
     /// The matched route pattern (`/stocks/{symbol}`), or `nil` when nothing matched. Metrics and
     /// logs use it, never the raw path.
-    public var route: String?
-    /// Values of the pattern's `{name}` segments, percent-decoded.
-    public var parameters: [String: String]
-    /// The service's logger; pass `request_id` in each call's metadata.
-    public var logger: Logger
-    /// The authenticated user, once a middleware has verified a token.
-    public var user: AuthenticatedUser?
-    /// The handler the router chose (internal to routing).
-    var handler: Handler?
-    /// Why no handler applies (404 or 405), raised after the middleware ran.
-    var routingError: HTTPError?
+    public var route: String? { entry?.pattern }
 
-    /// A context for a request that has not been routed yet.
-    public init(requestID: String, logger: Logger) {
-        self.requestID = requestID
-        self.route = nil
-        self.parameters = [:]
-        self.logger = logger
-    }
+    /// The matched route's place in the router's table (``Router/patterns``), for middleware that
+    /// keeps something per route; `nil` when nothing matched.
+    public var routeIndex: Int? { entry?.index }
+
+    /// What the route asks of the caller; `.open` when no endpoint will run (404, 405).
+    public var access: Access { routing == .found ? entry?.access ?? .open : .open }
 
     /// The value of path parameter `name`; a route that declares it always has it.
     public func parameter(_ name: String) -> String {
         parameters[name] ?? ""
+    }
+
+    /// The verified user; 401 when there is none (a route whose ``Access`` is `.open`).
+    public func requireUser() throws -> AuthenticatedUser {
+        guard let user else { throw HTTPError.unauthorized("A Bearer token is required.") }
+        return user
     }
 }
 

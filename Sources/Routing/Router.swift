@@ -1,151 +1,228 @@
 import HTTP
 import Logging
+import Sockets
 
 /// Collects routes and middleware, then ``build()``s an immutable ``Router``.
 public struct RouterBuilder {
-    private var routes: [Route] = []
+    private var routes: [RouteEntry] = []
     private var middleware: [any Middleware] = []
+    private let logger: Logger
 
-    /// An empty builder.
-    public init() {}
-
-    /// Adds a route. `pattern` is a path of literal segments and `{name}` parameters, optionally
-    /// ending in `**` (any rest of the path); `method` `*` matches every method.
-    public mutating func on(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        let route = Route(method: method, pattern: pattern, handler: handler)
-        precondition(!routes.contains { $0.method == method && $0.pattern == pattern }, "duplicate route \(method) \(pattern)")
-        routes.append(route)
+    /// An empty builder; `logger` records errors that are not problems (500s).
+    public init(logger: Logger = Logger(label: "router")) {
+        self.logger = logger
     }
 
-    /// Adds a `GET` route (also answers `HEAD`, without the body).
+    /// Adds a route; see ``Route`` for patterns and methods.
+    public mutating func on(_ method: String, _ pattern: String, _ access: Access = .open, _ endpoint: Endpoint) {
+        precondition(!routes.contains { $0.method == method && $0.pattern == pattern }, "duplicate route \(method) \(pattern)")
+        routes.append(RouteEntry(method: method, pattern: pattern, access: access, endpoint: endpoint, index: routes.count))
+    }
+
+    /// Adds an open route answered by an async handler.
+    public mutating func on(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        on(method, pattern, .open, .handler(handler))
+    }
+
+    /// Adds an open `GET` route (also answers `HEAD`, without the body).
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { on("GET", pattern, handler) }
 
-    /// Adds a `POST` route.
+    /// Adds an open `POST` route.
     public mutating func post(_ pattern: String, _ handler: @escaping Handler) { on("POST", pattern, handler) }
+
+    /// Adds a service's route table, its endpoints taken from `endpoints`.
+    public mutating func add<Endpoints>(_ table: [Route<Endpoints>], endpoints: Endpoints) {
+        for route in table { on(route.method, route.pattern, route.access, route.endpoint(endpoints)) }
+    }
 
     /// Adds middleware; the first added runs outermost.
     public mutating func add(_ middleware: any Middleware) { self.middleware.append(middleware) }
 
-    /// Freezes the routes and middleware into a router.
-    public func build() -> Router { Router(routes: routes, middleware: middleware) }
-}
+    /// The patterns added so far, in table order (``RequestContext/routeIndex``).
+    public var patterns: [String] { routes.map(\.pattern) }
 
-struct Route: Sendable {
-    enum Segment: Sendable, Equatable {
-        case literal(String)
-        case parameter(String)
-        /// `**`, last only: zero or more remaining segments (a reverse proxy's prefix routes).
-        case rest
-    }
-
-    let method: String
-    let pattern: String
-    let segments: [Segment]
-    let handler: Handler
-
-    init(method: String, pattern: String, handler: @escaping Handler) {
-        self.method = method
-        self.pattern = pattern
-        self.handler = handler
-        // `/` is one empty segment, as ``Router/resolve(_:into:)`` splits the path `/`.
-        segments = pattern == "/" ? [.literal("")] : pattern.split(separator: "/").map { part in
-            if part == "**" { return .rest }
-            if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
-            return .literal(String(part))
-        }
-    }
-
-    /// The parameters if `path` matches this route's shape, else `nil`.
-    func match(_ parts: [Substring]) -> [String: String]? {
-        if segments.last == .rest {
-            guard parts.count >= segments.count - 1 else { return nil }
-        } else {
-            guard parts.count == segments.count else { return nil }
-        }
-        var parameters: [String: String] = [:]
-        for (segment, part) in zip(segments, parts) {
-            switch segment {
-            case .rest: return parameters
-            case .literal(let text): if part != text { return nil }
-            case .parameter(let name):
-                guard let decoded = PercentDecoding.decode(part) else { return nil }
-                parameters[name] = decoded
-            }
-        }
-        return parameters
+    /// Freezes the routes and middleware into a router. A route that needs a token without an
+    /// ``AuthenticationMiddleware`` to check it is a programming error.
+    public func build() -> Router {
+        precondition(routes.allSatisfy { $0.access == .open } || middleware.contains { $0 is AuthenticationMiddleware },
+                     "a route needs a token but no AuthenticationMiddleware was added")
+        return Router(pipeline: Pipeline(routes: routes, middleware: middleware, logger: logger))
     }
 }
 
-/// Routes requests to handlers through middleware. Immutable and `Sendable`: built once at start.
+/// Routes requests through middleware to endpoints: the server's one ``HTTPResponder``, for every
+/// service and the gateway. Immutable and `Sendable`: built once at start.
 ///
-/// Unknown paths are 404 and known paths with the wrong method are 405 with `Allow`, both as
-/// problem+json, and both pass through the middleware so they are logged and counted.
-public struct Router: Sendable {
-    private let routes: [Route]
-    private let chain: Handler
-    private let logger: Logger
+/// On the loop that read the request: match the route, run each middleware's `before`, then the
+/// endpoint: a ``Responder`` is called right there, a ``Handler`` in a task. The response passes
+/// each middleware's `after`, innermost first, and goes to the connection. Unknown paths are 404
+/// and known paths with the wrong method 405 with `Allow`, both as problem+json, answered where
+/// the endpoint would be, so every middleware sees them (logged, counted, rate-limited).
+public struct Router: HTTPResponder {
+    let pipeline: Pipeline
 
-    init(routes: [Route], middleware: [any Middleware]) {
-        self.routes = routes
-        self.logger = Logger(label: "router")
-        // The innermost step dispatches to the handler the router chose and maps thrown errors to
-        // problems, so every middleware sees a response, never an error.
-        var chain: Handler = { request, context in
-            do {
-                guard let handler = context.handler else { throw context.routingError ?? HTTPError.internalError }
-                return try await handler(request, context)
-            } catch {
-                if !(error is any ProblemConvertible) {
-                    context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))",
-                                                                       "request_id": "\(context.requestID)"])
-                }
-                return .problem(for: error)
-            }
-        }
-        for middleware in middleware.reversed() {
-            let next = chain
-            chain = { request, context in try await middleware.handle(request, context: context, next: next) }
-        }
-        self.chain = chain
+    /// The route patterns in table order.
+    public var patterns: [String] { pipeline.routes.map(\.pattern) }
+
+    public func respond(to request: HTTPRequest, with handle: ResponseHandle) {
+        pipeline.start(request, .connection(handle))
     }
 
-    /// Answers `request`; never throws.
+    /// Answers `request` outside a server (tests); never throws.
     public func respond(_ request: HTTPRequest) async -> HTTPResponse {
-        var context = RequestContext(requestID: "", logger: logger)
-        resolve(request, into: &context)
-        do {
-            return try await chain(request, context)
-        } catch {
-            return .problem(for: error)
+        await withCheckedContinuation { pipeline.start(request, .continuation($0)) }
+    }
+}
+
+/// Where a response goes.
+enum Destination: Sendable {
+    case connection(ResponseHandle)
+    case continuation(CheckedContinuation<HTTPResponse, Never>)
+
+    func send(_ response: consuming HTTPResponse) {
+        switch self {
+        case .connection(let handle): handle.send(response)
+        case .continuation(let continuation): continuation.resume(returning: response)
         }
     }
+}
 
-    /// Finds the route and parameters, or records why none applies.
-    func resolve(_ request: HTTPRequest, into context: inout RequestContext) {
-        // Empty segments are kept: collapsing them would answer `/stocks//history` as the quote of
-        // a stock named HISTORY and `/stocks/` as the listing, where the symbol is empty (400).
-        var parts = request.path.split(separator: "/", omittingEmptySubsequences: false)
-        if parts.first?.isEmpty == true { parts.removeFirst() }
-        var allowed: [String] = []
-        var matchedPattern: String? = nil
-        for route in routes {
-            guard let parameters = route.match(parts) else { continue }
-            if route.method == request.method || route.method == "*" || (request.method == "HEAD" && route.method == "GET") {
-                context.route = route.pattern
-                context.parameters = parameters
-                context.handler = route.handler
+/// The router's frozen state and the request path over it. A class, so that a ``Reply`` holds it
+/// with one reference.
+final class Pipeline: Sendable {
+    let routes: [RouteEntry]
+    let middleware: [any Middleware]
+    let logger: Logger
+
+    init(routes: [RouteEntry], middleware: [any Middleware], logger: Logger) {
+        self.routes = routes
+        self.middleware = middleware
+        self.logger = logger
+    }
+
+    func start(_ request: HTTPRequest, _ destination: Destination) {
+        // The loop's clock, read once per iteration: the request arrived in this iteration.
+        run(request, resolve(request, received: EventLoop.current?.now ?? .now), from: 0, destination)
+    }
+
+    /// Runs the middleware from `index` on and then the endpoint, on this thread; the first
+    /// suspension moves the rest of this request into a task.
+    func run(_ request: HTTPRequest, _ context: RequestContext, from index: Int, _ destination: Destination) {
+        var context = context
+        for index in index..<middleware.count {
+            let step: MiddlewareStep
+            do {
+                step = try middleware[index].before(request, &context)
+            } catch {
+                finish(problem(for: error, context), context, entered: index, destination)
                 return
             }
-            matchedPattern = route.pattern
-            allowed.append(route.method)
-            if route.method == "GET" { allowed.append("HEAD") }
+            switch step {
+            case .next:
+                continue
+            case .answer(let response):
+                finish(response, context, entered: index, destination)
+                return
+            case .suspend(let work):
+                AsyncResponder.start { [self, context] in
+                    var context = context
+                    do {
+                        try await work(request, &context)
+                    } catch {
+                        finish(problem(for: error, context), context, entered: index, destination)
+                        return
+                    }
+                    run(request, context, from: index + 1, destination)
+                }
+                return
+            }
         }
-        if let matchedPattern {
-            context.route = matchedPattern
-            let allow = allowed.joined(separator: ", ")
-            context.routingError = HTTPError.methodNotAllowed(request.method, allow: allow)
-        } else {
-            context.routingError = HTTPError.notFound(request.path)
+        guard let entry = context.entry, context.routing == .found else {
+            let error = if case .methodNotAllowed(let allow) = context.routing {
+                HTTPError.methodNotAllowed(request.method, allow: allow)
+            } else {
+                HTTPError.notFound(request.path)
+            }
+            finish(.problem(for: error), context, entered: middleware.count, destination)
+            return
         }
+        switch entry.endpoint {
+        case .responder(let responder):
+            responder(request, context, Reply(pipeline: self, context: context, destination: destination))
+        case .handler(let handler):
+            AsyncResponder.start { [self, context] in
+                let response: HTTPResponse
+                do {
+                    response = try await handler(request, context)
+                } catch {
+                    response = problem(for: error, context)
+                }
+                finish(response, context, entered: middleware.count, destination)
+            }
+        }
+    }
+
+    /// Passes `response` through the `after` of the first `entered` middleware, innermost first,
+    /// and sends it.
+    func finish(_ response: consuming HTTPResponse, _ context: RequestContext, entered: Int, _ destination: Destination) {
+        var response = response
+        var index = entered
+        while index > 0 {
+            index -= 1
+            middleware[index].after(&response, context)
+        }
+        destination.send(response)
+    }
+
+    /// The problem for a thrown error; one that is not a problem is a 500, its cause logged.
+    private func problem(for error: any Error, _ context: RequestContext) -> HTTPResponse {
+        if !(error is any ProblemConvertible) {
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))",
+                                                       "request_id": "\(context.requestID)"])
+        }
+        return .problem(for: error)
+    }
+
+    /// The context of `request`: its route and parameters, or why none applies.
+    func resolve(_ request: HTTPRequest, received: ContinuousClock.Instant) -> RequestContext {
+        var target = request.target
+        return target.withUTF8 { bytes in
+            let path = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count)])
+            var parameters: [String: String] = [:]
+            var allowed: [String] = []
+            var matched: RouteEntry? = nil
+            for route in routes where route.match(path, parameters: &parameters) {
+                if route.method == request.method || route.method == "*" || (request.method == "HEAD" && route.method == "GET") {
+                    var context = RequestContext(method: request.method, peer: request.peer, received: received,
+                                                 entry: route, routing: .found)
+                    context.parameters = parameters
+                    return context
+                }
+                matched = route
+                allowed.append(route.method)
+                if route.method == "GET" { allowed.append("HEAD") }
+            }
+            return RequestContext(method: request.method, peer: request.peer, received: received, entry: matched,
+                                  routing: matched == nil ? .notFound : .methodNotAllowed(allow: allowed.joined(separator: ", ")))
+        }
+    }
+}
+
+/// The way back for a ``Responder``: runs every middleware's `after` and sends, once, from any
+/// thread. One allocation per request, holding only what the answer needs (not the request).
+public final class Reply: Sendable {
+    private let pipeline: Pipeline
+    private let context: RequestContext
+    private let destination: Destination
+
+    init(pipeline: Pipeline, context: RequestContext, destination: Destination) {
+        self.pipeline = pipeline
+        self.context = context
+        self.destination = destination
+    }
+
+    /// Sends the endpoint's response.
+    public func send(_ response: consuming HTTPResponse) {
+        pipeline.finish(response, context, entered: pipeline.middleware.count, destination)
     }
 }

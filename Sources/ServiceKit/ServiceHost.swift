@@ -51,8 +51,10 @@ public struct CommonConfig: Sendable {
     }
 }
 
-/// A running service: the HTTP server with the standard middleware and routes (`/health`,
-/// `/metrics`) around the service's own, and the hook that releases the service's resources.
+/// A running service: the HTTP server answering through one router, whose table is `/health`
+/// and `/metrics` (``standardRoutes``) then the service's own, and whose middleware is
+/// observability (request id, log line, metrics), the service's own (the gateway's rate limit),
+/// then authentication; and the hook that releases the service's resources.
 public final class ServiceHost: Sendable {
     /// The HTTP server.
     public let server: HTTPServer
@@ -61,26 +63,48 @@ public final class ServiceHost: Sendable {
     /// The bound port (differs from the configured one when that was 0).
     public var port: Int { server.port }
 
+    /// What answers the standard routes.
+    public struct StandardEndpoints: Sendable {
+        /// `GET /health`.
+        public var health: Endpoint
+
+        /// The standard routes answered with `health`.
+        public init(health: Endpoint) {
+            self.health = health
+        }
+    }
+
+    /// The routes every process serves before its own table (API.md "Every process").
+    public static let standardRoutes: [Route<StandardEndpoints>] = [
+        Route("GET", "/health", endpoint: { $0.health }),
+        Route("GET", "/metrics", responder: { _ in { _, _, reply in reply.send(ServiceMetrics.render()) } }),
+    ]
+
+    /// The plain `/health`: 200 once the process serves (its database opened before the server starts).
+    public static let plainHealth = Endpoint.responder { _, _, reply in
+        reply.send(HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: Array(#"{"status":"ok"}"#.utf8)))
+    }
+
     /// Builds the router and starts serving at once.
     /// - Parameters:
     ///   - limits: overrides for tests (short timeouts); `MAX_BODY_BYTES` still applies.
+    ///   - routes: the service's route table, its endpoints taken from `endpoints`.
     ///   - health: replaces the plain `/health` (the gateway aggregates its upstreams').
-    ///   - routes: adds the service's routes and middleware.
-    ///   - responder: answers in front of the router, which it is given (the gateway's proxy path);
-    ///     by default the router answers everything.
+    ///   - middleware: the service's own, inside observability and outside authentication.
+    ///   - authenticator: verifies the tokens of routes whose ``Access`` needs one.
     ///   - onShutdown: runs after the server has drained (close databases, pools).
-    public init(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(), group: EventLoopGroup? = nil,
-                health: Handler? = nil, routes: (inout RouterBuilder) -> Void,
-                responder: ((Router) -> any HTTPResponder)? = nil,
-                onShutdown: @escaping @Sendable () async -> Void = {}) throws {
+    public init<Endpoints>(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(),
+                           group: EventLoopGroup? = nil, routes: [Route<Endpoints>], endpoints: Endpoints,
+                           health: Endpoint = ServiceHost.plainHealth, middleware: [any Middleware] = [],
+                           authenticator: (any Authenticator)? = nil,
+                           onShutdown: @escaping @Sendable () async -> Void = {}) throws {
         ServiceMetrics.bootstrap()
-        var builder = RouterBuilder()
-        builder.add(ObservabilityMiddleware(logger: logger))
-        builder.get("/health", health ?? { _, _ in
-            HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: Array(#"{"status":"ok"}"#.utf8))
-        })
-        builder.get("/metrics") { _, _ in ServiceMetrics.render() }
-        routes(&builder)
+        var builder = RouterBuilder(logger: logger)
+        builder.add(Self.standardRoutes, endpoints: StandardEndpoints(health: health))
+        builder.add(routes, endpoints: endpoints)
+        builder.add(ObservabilityMiddleware(logger: logger, routes: builder.patterns))
+        for item in middleware { builder.add(item) }
+        if let authenticator { builder.add(AuthenticationMiddleware(authenticator)) }
         let router = builder.build()
         var limits = limits
         limits.bodyBytesMax = config.maxBodyBytes
@@ -91,7 +115,7 @@ public final class ServiceHost: Sendable {
                                                      limits: limits)
         let observer = RequestObserver(logger: logger)
         server = try HTTPServer(configuration: configuration, group: group, onRejection: { observer.rejected($0) },
-                                responder: responder?(router) ?? AsyncResponder { request in await router.respond(request) })
+                                responder: router)
         self.onShutdown = onShutdown
     }
 

@@ -8,10 +8,11 @@ import Synchronization
 ///
 /// jwt-kit verifies with the key's algorithm whatever the header's `alg` says (PITFALLS.md), so
 /// the header is checked here to be exactly `HS256`, and `iss`, `exp` and `nbf` are checked
-/// explicitly with at most ``leeway`` of clock skew. A token that passed is remembered (bounded)
+/// explicitly with at most ``leeway`` of clock skew. It is the ``Authenticator`` of
+/// ``AuthenticationMiddleware``, which fills the context's user before a handler runs. A token that passed is remembered (bounded)
 /// so that the hot path of trade and the gateway does not redo HMAC and JSON per request; its
 /// `exp`/`nbf` are still checked on every use.
-public final class TokenService: Sendable {
+public final class TokenService: Authenticator {
     /// The `iss` of every token.
     public static let issuer = "auth"
     /// Clock skew allowed on `exp` and `nbf` (API.md: at most 30 s).
@@ -99,7 +100,7 @@ public final class TokenService: Sendable {
     }
 
     /// The user of a request's `Authorization: Bearer` token; 401 when missing or invalid.
-    public func authenticate(_ request: HTTPRequest) async throws -> AuthenticatedUser {
+    public func verifiedUser(for request: HTTPRequest) async throws -> AuthenticatedUser {
         if let user = knownUser(request) { return user }
         guard let token = Self.bearerToken(request) else {
             throw HTTPError.unauthorized("A Bearer token is required.")
@@ -108,7 +109,7 @@ public final class TokenService: Sendable {
     }
 
     /// The user of a request whose token was verified before and is still within its times,
-    /// without awaiting anything; `nil` means "not known", and ``authenticate(_:)`` decides.
+    /// without awaiting anything; `nil` means "not known", and ``verifiedUser(for:)`` decides.
     public func knownUser(_ request: HTTPRequest, now: Date = Date()) -> AuthenticatedUser? {
         guard let value = request.headers.valueBytes("Authorization"),
               let bounds = value.withUnsafeBytes({ Self.tokenBounds($0) }),
@@ -118,6 +119,11 @@ public final class TokenService: Sendable {
               (try? Self.checkTimes(expires: hit.expires, notBefore: hit.notBefore, now: now)) != nil
         else { return nil }
         return hit.user
+    }
+
+    /// ``knownUser(_:now:)`` now.
+    public func knownUser(for request: HTTPRequest) -> AuthenticatedUser? {
+        knownUser(request)
     }
 
     /// The token of an `Authorization: Bearer <token>` field (scheme case-insensitive, RFC 6750),

@@ -45,12 +45,16 @@ public enum StockService {
             logger.info("API_KEY is not set: serving the built-in simulated market")
         }
         let handlers = StockHandlers(source: source)
-        return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: { router in
-            router.get("/stocks", handlers.list)
-            router.get("/stocks/{symbol}", handlers.quote)
-            router.get("/stocks/{symbol}/history", handlers.history)
-        }, onShutdown: { try? store.close() })
+        return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: routes, endpoints: handlers,
+                               onShutdown: { try? store.close() })
     }
+
+    /// The stock routes (API.md "Stock").
+    static let routes: [Route<StockHandlers>] = [
+        Route("GET", "/stocks", handler: { $0.list }),
+        Route("GET", "/stocks/{symbol}", handler: { $0.quote }),
+        Route("GET", "/stocks/{symbol}/history", handler: { $0.history }),
+    ]
 }
 
 /// The stock routes' handlers.

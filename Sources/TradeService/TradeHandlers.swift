@@ -9,7 +9,6 @@ import ServiceKit
 struct TradeHandlers: Sendable {
     let config: TradeConfig
     let ledger: Ledger
-    let tokens: TokenService
     let stock: StockPriceClient
     let gate: IdempotencyGate
     let lastPrices: LastPrices
@@ -47,7 +46,7 @@ struct TradeHandlers: Sendable {
         // gateway waits that plus `GatewayConfig.tradeCommitGraceMs`, so an order either executes in
         // time for its 201 to reach the client or is refused (503) without executing.
         let deadline = ContinuousClock.now + .milliseconds(config.upstreamTimeoutMs)
-        let user = try await tokens.authenticate(request)
+        let user = try context.requireUser()
         // 400s first: body, symbol, quantity, key (API.md: malformed, then unknown, then rules).
         let body: OrderRequestBody
         do {
@@ -128,7 +127,7 @@ struct TradeHandlers: Sendable {
     // MARK: - Reads
 
     func account(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let user = try await tokens.authenticate(request)
+        let user = try context.requireUser()
         let (cash, holdings) = try await ledger.account(userID: user.id)
         let valuation = await value(holdings, context: context)
         let holdingsValue = try valuation.holdingsValue()
@@ -138,7 +137,7 @@ struct TradeHandlers: Sendable {
     }
 
     func portfolio(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let user = try await tokens.authenticate(request)
+        let user = try context.requireUser()
         let (cash, holdings) = try await ledger.account(userID: user.id)
         let valuation = await value(holdings, context: context)
         let lines = try valuation.lines.map { line -> HoldingBody in
@@ -185,7 +184,7 @@ struct TradeHandlers: Sendable {
     }
 
     func transactions(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        let user = try await tokens.authenticate(request)
+        let user = try context.requireUser()
         let limit = try Self.digits(request.queryParameter("limit"), name: "limit", range: 1...100) ?? 50
         let before = try Self.digits(request.queryParameter("before"), name: "before", range: 1...Int(Int64.max))
         let page = try await ledger.transactions(userID: user.id, limit: limit, before: before.map(Int64.init))

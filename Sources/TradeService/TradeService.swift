@@ -15,7 +15,8 @@ public enum TradeService {
             try Ledger(path: config.databasePath, initialCash: config.initialCash, limits: config.limits)
         }
         let group = try ServiceHost.makeEventLoops(config.common)
-        let handlers = TradeHandlers(config: config, ledger: ledger, tokens: await TokenService(secret: config.jwtSecret),
+        let tokens = await TokenService(secret: config.jwtSecret)
+        let handlers = TradeHandlers(config: config, ledger: ledger,
                                      stock: StockPriceClient(url: config.stockURL, timeoutMs: config.upstreamTimeoutMs,
                                                              group: group),
                                      gate: IdempotencyGate(), lastPrices: LastPrices(try ledger.lastPrices()))
@@ -29,15 +30,19 @@ public enum TradeService {
                 try? await Task.sleep(for: .seconds(min(3600, max(1, config.idempotencyTTLSeconds / 2))))
             }
         }
-        return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group, routes: { router in
-            router.get("/trade/account", handlers.account)
-            router.post("/trade/buy", handlers.buy)
-            router.post("/trade/sell", handlers.sell)
-            router.get("/trade/portfolio", handlers.portfolio)
-            router.get("/trade/transactions", handlers.transactions)
-        }, onShutdown: {
+        return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group, routes: routes,
+                               endpoints: handlers, authenticator: tokens, onShutdown: {
             purge.cancel()
             try? ledger.close()
         })
     }
+
+    /// The trade routes (API.md "Trade": every route needs a Bearer token).
+    static let routes: [Route<TradeHandlers>] = [
+        Route("GET", "/trade/account", .token, handler: { $0.account }),
+        Route("POST", "/trade/buy", .token, handler: { $0.buy }),
+        Route("POST", "/trade/sell", .token, handler: { $0.sell }),
+        Route("GET", "/trade/portfolio", .token, handler: { $0.portfolio }),
+        Route("GET", "/trade/transactions", .token, handler: { $0.transactions }),
+    ]
 }

@@ -80,36 +80,82 @@ struct RouterTests {
         #expect(response.body == Array("list".utf8), "the server, not the router, drops a HEAD body")
     }
 
+    /// The steps the tracers took, in order.
+    final class Log: Sendable {
+        let entries = Mutex<[String]>([])
+        func append(_ entry: String) { entries.withLock { $0.append(entry) } }
+        var all: [String] { entries.withLock { $0 } }
+    }
+
+    /// Records its steps and tags the response on the way back.
+    struct Tracer: Middleware {
+        let name: String
+        let log: Log
+
+        func before(_ request: HTTPRequest, _ context: inout RequestContext) -> MiddlewareStep {
+            log.append("\(name) in")
+            return .next
+        }
+
+        func after(_ response: inout HTTPResponse, _ context: RequestContext) {
+            log.append("\(name) out")
+            response.headers.add("X-Trace", name)
+        }
+    }
+
+    /// Answers every request itself, or throws, before the endpoint.
+    struct Gate: Middleware {
+        let step: @Sendable () throws -> MiddlewareStep
+
+        func before(_ request: HTTPRequest, _ context: inout RequestContext) throws -> MiddlewareStep { try step() }
+    }
+
     @Test("runs middleware in the order added, outermost first, and around 404s too")
     func middlewareOrder() async {
-        let log = Mutex<[String]>([])
-        func tracer(_ name: String) -> ClosureMiddleware {
-            ClosureMiddleware { request, context, next in
-                log.withLock { $0.append("\(name) in") }
-                var response = try await next(request, context)
-                log.withLock { $0.append("\(name) out") }
-                response.headers.add("X-Trace", name)
-                return response
-            }
-        }
-        let router = Self.router(middleware: [tracer("outer"), tracer("inner")])
+        let log = Log()
+        let router = Self.router(middleware: [Tracer(name: "outer", log: log), Tracer(name: "inner", log: log)])
         let response = await router.respond(HTTPRequest(method: "GET", target: "/stocks"))
-        #expect(log.withLock { $0 } == ["outer in", "inner in", "inner out", "outer out"])
+        #expect(log.all == ["outer in", "inner in", "inner out", "outer out"])
         #expect(response.headers.values("X-Trace") == ["inner", "outer"])
         let missing = await router.respond(HTTPRequest(method: "GET", target: "/missing"))
         #expect(missing.status == 404)
         #expect(missing.headers.values("X-Trace") == ["inner", "outer"], "404s pass through the middleware")
     }
 
-    @Test("lets middleware answer early without calling the handler")
+    @Test("lets middleware answer early without calling the handler; only the middleware outside it sees the answer")
     func middlewareShortCircuit() async {
         let reached = Mutex(false)
+        let log = Log()
         var builder = RouterBuilder()
-        builder.add(ClosureMiddleware { _, _, _ in HTTPResponse(status: 401) })
+        builder.add(Tracer(name: "outer", log: log))
+        builder.add(Gate { .answer(HTTPResponse(status: 401)) })
+        builder.add(Tracer(name: "inner", log: log))
         builder.get("/x") { _, _ in reached.withLock { $0 = true }; return HTTPResponse(status: 200) }
         let response = await builder.build().respond(HTTPRequest(method: "GET", target: "/x"))
         #expect(response.status == 401)
         #expect(reached.withLock { $0 } == false)
+        #expect(log.all == ["outer in", "outer out"])
+    }
+
+    @Test("continues after a suspending middleware, with the context it changed")
+    func middlewareSuspends() async {
+        struct Slow: Middleware {
+            func before(_ request: HTTPRequest, _ context: inout RequestContext) -> MiddlewareStep {
+                .suspend { _, context in
+                    await Task.yield()
+                    context.user = AuthenticatedUser(id: 7, username: "seven")
+                }
+            }
+        }
+        var builder = RouterBuilder()
+        builder.add(Slow())
+        builder.get("/x") { _, context in HTTPResponse(status: 200, body: Array("user=\(context.user?.id ?? 0)".utf8)) }
+        builder.on("GET", "/sync", .open, .responder { _, context, reply in
+            reply.send(HTTPResponse(status: 200, body: Array("sync user=\(context.user?.id ?? 0)".utf8)))
+        })
+        let router = builder.build()
+        #expect(await router.respond(HTTPRequest(method: "GET", target: "/x")).body == Array("user=7".utf8))
+        #expect(await router.respond(HTTPRequest(method: "GET", target: "/sync")).body == Array("sync user=7".utf8))
     }
 
     @Test("renders a thrown HTTPError as its problem, with its headers")
@@ -135,7 +181,7 @@ struct RouterTests {
     @Test("renders an error thrown by middleware as a problem too")
     func middlewareThrows() async {
         var builder = RouterBuilder()
-        builder.add(ClosureMiddleware { _, _, _ in throw HTTPError.unauthorized("no token") })
+        builder.add(Gate { throw HTTPError.unauthorized("no token") })
         builder.get("/x") { _, _ in HTTPResponse(status: 200) }
         let response = await builder.build().respond(HTTPRequest(method: "GET", target: "/x"))
         #expect(response.status == 401)

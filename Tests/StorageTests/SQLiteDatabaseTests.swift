@@ -32,7 +32,7 @@ import Testing
     @Test(arguments: levels)
     func theWriterHasTheAskedDurabilityAndEveryConnectionWALAndForeignKeys(_ durability: SQLiteDatabase.Durability, _ synchronous: Int) async throws {
         try await Self.withFolder { folder in
-            let pool = try SQLiteDatabase.open(path: folder.path + "/a.sqlite", durability: durability, migrator: Self.migrator)
+            let pool = try SQLiteDatabase.open(path: folder.path + "/a.sqlite", durability: durability, busyTimeout: .seconds(5), migrator: Self.migrator)
             // The writer is the connection whose commits `synchronous` governs.
             let writer = try await pool.write(Self.settings)
             #expect(writer.journal == "wal")
@@ -58,7 +58,7 @@ import Testing
         try await Self.withFolder { folder in
             let path = folder.path + "/a.sqlite"
             for _ in 0..<3 {
-                let pool = try SQLiteDatabase.open(path: path, durability: .full, migrator: Self.migrator)
+                let pool = try SQLiteDatabase.open(path: path, durability: .full, busyTimeout: .seconds(5), migrator: Self.migrator)
                 #expect(try await pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM parent") } == 1)
                 try pool.close()
             }
@@ -67,20 +67,20 @@ import Testing
 
     @Test func aFileThatCannotBeOpenedIsAnError() async throws {
         try await Self.withFolder { folder in
-            #expect(throws: (any Error).self, "a missing directory") {
-                try SQLiteDatabase.open(path: folder.path + "/missing/a.sqlite", durability: .full, migrator: Self.migrator)
+            #expect(throws: StorageError.self, "a missing directory") {
+                try SQLiteDatabase.open(path: folder.path + "/missing/a.sqlite", durability: .full, busyTimeout: .seconds(5), migrator: Self.migrator)
             }
             let notADatabase = folder.path + "/text.sqlite"
             _ = FileManager.default.createFile(atPath: notADatabase, contents: Data(repeating: 0x41, count: 4096))
-            #expect(throws: (any Error).self, "a file that is not SQLite") {
-                try SQLiteDatabase.open(path: notADatabase, durability: .full, migrator: Self.migrator)
+            #expect(throws: StorageError.self, "a file that is not SQLite") {
+                try SQLiteDatabase.open(path: notADatabase, durability: .full, busyTimeout: .seconds(5), migrator: Self.migrator)
             }
         }
     }
 
     @Test func writeImmediateCommitsOrRollsBackWhole() async throws {
         try await Self.withFolder { folder in
-            let pool = try SQLiteDatabase.open(path: folder.path + "/a.sqlite", durability: .full, migrator: Self.migrator)
+            let pool = try SQLiteDatabase.open(path: folder.path + "/a.sqlite", durability: .full, busyTimeout: .seconds(5), migrator: Self.migrator)
             let id = try await pool.writeImmediate { db -> Int64 in
                 try db.execute(sql: "INSERT INTO parent (id) VALUES (2)")
                 return db.lastInsertedRowID
@@ -101,7 +101,7 @@ import Testing
     @Test func writeImmediateHoldsTheWriteLockFromItsStart() async throws {
         try await Self.withFolder { folder in
             let path = folder.path + "/a.sqlite"
-            let pool = try SQLiteDatabase.open(path: path, durability: .full, migrator: Self.migrator)
+            let pool = try SQLiteDatabase.open(path: path, durability: .full, busyTimeout: .seconds(5), migrator: Self.migrator)
             let other = try DatabaseQueue(path: path)  // busy mode: fail at once
             let otherCouldWrite = try await pool.writeImmediate { _ -> Bool in
                 do {
