@@ -27,7 +27,11 @@ func feedResponse(_ bytes: [UInt8], feedsEndingAt splits: [Int], head: Bool, lim
     var input: [UInt8] = []
     var fed = 0
     var run = ResponseRun()
-    for end in splits + [bytes.count] where end > fed && end <= bytes.count {
+    // Indexing, not `splits + [count]`: that copy (8 bytes a split point) would count against the
+    // parser's heap bound.
+    for index in 0...splits.count {
+        let end = index < splits.count ? splits[index] : bytes.count
+        guard end > fed && end <= bytes.count else { continue }
         input.append(contentsOf: bytes[fed..<end])
         fed = end
         let (event, consumed) = input.withUnsafeBytes { parser.parse($0) }
