@@ -79,7 +79,7 @@ public final class TokenService: Authenticator {
             try Self.checkTimes(expires: hit.expires, notBefore: hit.notBefore, now: now)
             return hit.user
         }
-        guard Self.headerAlgorithmIsHS256(token) else { throw HTTPError.unauthorized("The token's algorithm is not accepted.") }
+        guard TokenShape.headerAlgorithmIsHS256(token) else { throw HTTPError.unauthorized("The token's algorithm is not accepted.") }
         let claims: AccessTokenClaims
         do {
             claims = try await keys.verify(token, as: AccessTokenClaims.self)
@@ -112,7 +112,7 @@ public final class TokenService: Authenticator {
     /// without awaiting anything; `nil` means "not known", and ``verifiedUser(for:)`` decides.
     public func knownUser(_ request: HTTPRequest, now: Date = Date()) -> AuthenticatedUser? {
         guard let value = request.headers.valueBytes("Authorization"),
-              let bounds = value.withUnsafeBytes({ Self.tokenBounds($0) }),
+              let bounds = value.withUnsafeBytes({ TokenShape.bounds(inAuthorization: $0) }),
               let hit = verified.withLock({
                   $0[TokenKey(bytes: value[(value.startIndex + bounds.lowerBound)..<(value.startIndex + bounds.upperBound)])]
               }),
@@ -130,7 +130,7 @@ public final class TokenService: Authenticator {
     /// as a slice of the field's value (no copy).
     public static func bearerToken(_ request: HTTPRequest) -> Substring? {
         guard var value = request.headers["Authorization"],
-              let bounds = value.withUTF8({ tokenBounds(UnsafeRawBufferPointer($0)) })
+              let bounds = value.withUTF8({ TokenShape.bounds(inAuthorization: UnsafeRawBufferPointer($0)) })
         else { return nil }
         // Both offsets sit next to ASCII bytes (a space, a tab, or the ends), so they are
         // character boundaries.
@@ -139,39 +139,10 @@ public final class TokenService: Authenticator {
         return value[from..<utf8.index(from, offsetBy: bounds.count)]
     }
 
-    /// Where the token lies in an `Authorization` value, as byte offsets: ``knownUser(_:now:)``
-    /// looks the cache up with them for every request the gateway relays to trade and `/auth/me`.
-    private static func tokenBounds(_ bytes: UnsafeRawBufferPointer) -> Range<Int>? {
-        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")),
-              HTTPHeaders.nameEquals(UnsafeRawBufferPointer(rebasing: bytes[..<space]), "bearer")
-        else { return nil }
-        var start = space + 1
-        var end = bytes.count
-        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        guard start < end, end - start <= 4096 else { return nil }
-        return start..<end
-    }
-
     private static func checkTimes(expires: Date, notBefore: Date?, now: Date) throws {
         guard now.timeIntervalSince(expires) < leeway else { throw HTTPError.unauthorized("The token has expired.") }
         if let notBefore, notBefore.timeIntervalSince(now) > leeway {
             throw HTTPError.unauthorized("The token is not valid yet.")
         }
-    }
-
-    /// Whether the JOSE header (the first segment) says exactly `"alg":"HS256"`.
-    static func headerAlgorithmIsHS256(_ token: String) -> Bool {
-        guard let dot = token.firstIndex(of: "."), let data = base64URLDecode(token[..<dot]),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let alg = object["alg"] as? String
-        else { return false }
-        return alg == "HS256" && object["crit"] == nil
-    }
-
-    private static func base64URLDecode(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
     }
 }

@@ -340,10 +340,11 @@ def main():
                     c["examples"].append({"bytes": data.decode("latin-1"), "ours": [oreq, over, ostatus], "theirs": list(theirs)})
         done += n
         print("differential: %d cases, %d disagreements, %d classes, %.0f s" % (done, disagreements, len(classes), time.time() - started), file=sys.stderr)
-    os.makedirs(os.path.dirname(args.report) or ".", exist_ok=True)
-    with open(args.report, "w") as f:
-        json.dump({"cases": done, "disagreements": disagreements, "seed": args.seed,
-                   "classes": dict(sorted(classes.items(), key=lambda kv: -kv[1]["count"]))}, f, indent=1)
+        # After every batch, so a long run that is stopped still leaves its classes.
+        os.makedirs(os.path.dirname(args.report) or ".", exist_ok=True)
+        with open(args.report, "w") as f:
+            json.dump({"cases": done, "disagreements": disagreements, "seed": args.seed,
+                       "classes": dict(sorted(classes.items(), key=lambda kv: -kv[1]["count"]))}, f, indent=1)
     print("differential: %d cases, %d disagreements in %d classes -> %s" % (done, disagreements, len(classes), args.report))
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HTTP
 
@@ -45,5 +46,52 @@ struct FuzzRegressionTests {
                 == .response(status: 599, body: "", keepAlive: true))
         #expect(ResponseParserTests.feed([Array("HTTP/1.1 204\r\n\r\n".utf8)])
                 == .response(status: 204, body: "", keepAlive: true))
+    }
+
+    /// Found by response-parser (mode: byte by byte): 76 short field lines, then a body read until
+    /// close. The harness held 41,049 bytes for the 2,045-byte stream (bound 16 x + 8 KiB), 16 KiB of
+    /// them its own copy of the 2,045 split points; it no longer copies them, and the parser's own
+    /// memory stayed linear. The stream parses the same whole, at every split and byte by byte.
+    static let manyFieldLines = Array(Data(base64Encoded: [
+        "SFRUUC8xLjAgMjAwIE9LSw0KQ2lvbjpLSw0KQ29ubmVjdGlvbjoNCkNvbm5lY3Rpb246IGtlZ3ppcCwgY2gqMAENCkNvbm5lY3Rp",
+        "b246IGtlZ3ppcCwgY2gwAQAAaW9uOktLDQpDb25uZWN0eW9uOg0KQ29ubmVjdGlvbjoga2VnemlwLCBjIDIwMCBPS0sNCkNpb246",
+        "S0sNCkNvbm5lY3Rpb246DQpDb25uZWN0aW9uOiBrZWd6aXAsIGNoKjABDQpDb25uZWN0aW9uOiBrZWd6aXAsIGNoAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAABuOiBrZWd6aXAsIGNoMAEAAGlvbjpLSw0KQ29ubmVjdHlvbjoNCkNvbm5lY3Rpb246IGtlZ3ppcCwgYyAyMDAg",
+        "T0tLDQpDaW9uOktLDQpDb25uZWN0aW9uOg0KQ29ubmVjdGlvbjoga2VnemlwLCBjaCowAQ0KQ28BAAAAbm5lY3Rpb246IGtlZ3pp",
+        "cCwgY2gAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABjdHkAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAENvbm5lQ2lvbjpLSw0KQ29ubmVjdGlvbjoNCkNvbm5lY3Rpb246IGtlZ3ppcCwgY2gqMDANCkNvbm5lY3Rp",
+        "b246IGtlZ3ppcCwgY2gwAQAAaW9uOktLDQpDb25uZWN0eW9uOg0KQ29ubmVjdGlvbjoka2VnemlwLCBjIDIwMCBPS0sNCkNpb246",
+        "S0sNCkNvbm5lY3Rpb246DQpDb25uZWN0aTFvbjoga2VnAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGN0eQAAAGNoKjABDQpD",
+        "b25uZWN0aW9uOiBrZWd6aXAsIGNoMAEAAGlvbjpLSw0KQ29ubmVjdHlvbjoNCkNvbm5lY3Rpb246IGtlZ3ppcCwgYyAyMDAgT0tL",
+        "DQpDaW9uOktLDQpDb25uZWN0aW9uOg0KQ28AAAAAAAAAAAAAAAAAAGN0eQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "Q29ubmVDaW9uOktLDQpDb25uZWN0aW9uOg0KQ29ubmVjdGlvbjoga2VnemlwLCBjaCowMA0KQ29ubmVjdGlvbjoga2VnemlwLCBj",
+        "aDABAABpb246S0sNCkNvbm5lY3R5b246DQpDb25uZWN0aW9uOiRrZWd6aXAsIGMgMjAwIE9LSw0KQ2lvbjpLSw0KQ29ubmVjdGlv",
+        "bjoNCkNvbm5lY3RpMW9uOiBrZWcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAY3R5AAAAY2gqMAENCkNvbm5lY3Rpb246IGtl",
+        "Z3ppcCwgY2gwAQAAaW9uOktLDQpDb25uZWN0eW9uOg0KQ29ubmVjdGlvbjoga2VnemlwLCBjIDIwMCBPS0sNCkNpb246S0sNCkNv",
+        "bm5lY3Rpb246DQpDb25uZWN0aW9uOiBrZWd6aXAsIGNoKjABDQpDb25uZWN0aW9uOiBrZWd6aXAsIGNoAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAABuOiBrZWd6aXAsIGNoMAEAAGlvbjpLSw0KQ29ubmVjdHlvbjoNCkNvbm5lY3Rpb246IGtlZ3ppSEVBRG5uZWN0aW9uOiBr",
+        "ZWd6aXAsIGNoKjABDQpDb25uZWN0aW9uOiBrZWd6aXAsIGNoAAAAAAAAAAAAAAAAAAAAAAAAAABuOiBrZWd6aXAsIGNoMAEAAGlv",
+        "bjpLSw0KQ29ubmVjdHlvbjoNCkNvbm5lY3Rpb246IGtlZ3ppSEVBRCAyMDAgT0tLDQpDaW9uOktLDQpDb25uZWN0aW9uOg0KQ29u",
+        "bmVjdGlvbjoga2VnemlwLCBjaCowAQ0KQ28BAAAAbm5lY3Rpb246IGtlZ3ppcCwgY2gAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAABVbnNhZmVNdQAAAAAAAABjdHkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAENvbm5lQ2lvbjpLSw0KQ29u",
+        "bmVjdGlvbjoNCkNvbm5lY3Rpb246IGtlZ3ppcCwgY2gqMDANCkNvbm5lY3Rpb246IGtlZ3ppcCwgY2gwAQAAaW9uOktLDQpDb25u",
+        "ZWN0eW9uOg0KQ29ubmVjdGlvbjoka2VnemlwLCBjIDIwMCBPS0sNCkNpb246S0sNCkNvbm5lY3Rpb246DQpDb25uZWN0aW9uOiBr",
+        "ZWcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAY3R5AAAAAABvbjpLSw0KQ29ubmVjdHlvbjoNCkNvbm5lY3Rpb246JGtlZ3pp",
+        "cCwgYyAyMDAgT0tLDQpDaW9uOktLDQpDb24AAG9uOktLDQpDb25uZWN0eW9uOg0KQ29ubmVjdGlvbjoka2VnemlwLCBjIDIwMCBP",
+        "S0sNCkNpb246S0sNCkNvbm5lY3Rpb246DQpDb25uZWN0aW9uOiBrZWd6aXAsIGNoKjABDQpDb25uZWN0aW9uOiBrZWd6aXAsIGNo",
+        "MAEAAGlvbjpLSw0KAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA6IGtlZXAtYWxpdmVrZWd6aXAsIGgwAQ0KQ29ubmVjdGlvbjoga2Vl",
+        "cC1hbGl2ZWtlZ3ppcCwgAA0KDQo=",
+    ].joined())!)
+
+    @Test("a head of many short field lines and a body read until close, however it arrives")
+    func manyFieldLinesAnyFeed() {
+        let bytes = Self.manyFieldLines
+        let whole = ResponseParserTests.feed([bytes])
+        #expect(whole != nil && whole != .failure, "whole gave \(String(describing: whole))")
+        for split in stride(from: 0, to: bytes.count, by: 7) {
+            let pieces = ResponseParserTests.feed([Array(bytes[0..<split]), Array(bytes[split...])])
+            #expect(pieces == whole, "split at \(split) gave \(String(describing: pieces))")
+        }
+        #expect(ResponseParserTests.feed(bytes.map { [$0] }) == whole)
     }
 }

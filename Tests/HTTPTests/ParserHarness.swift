@@ -79,50 +79,17 @@ struct Outcome: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Drives a ``RequestParser`` exactly as `HTTPConnection.process()` does: parse from the first
-/// unconsumed byte; stop on `needMore` until more bytes arrive; go on after `headComplete`; after a
-/// request, parse again only if bytes are left; stop at the first failure.
+/// Runs the parser tables through ``RequestFeed`` (the loop the fuzz targets use too).
 enum ParserHarness {
     static func run(_ message: [UInt8], feedsEndingAt splits: [Int], limits: HTTPLimits) -> Outcome {
-        var parser = RequestParser(limits: limits)
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(message.count)
-        var start = 0
-        var fed = 0
-        var outcome = Outcome()
-        var continues = false
-        for end in splits + [message.count] where end > fed {
-            buffer.append(contentsOf: message[fed..<end])
-            fed = end
-            // Bounded: each round either consumes bytes, finishes a head, or stops.
-            for _ in 0...(buffer.count - start + 2) * 2 {
-                let (event, consumed) = buffer.withUnsafeBytes { raw in
-                    parser.parse(UnsafeRawBufferPointer(rebasing: raw[start...]), peer: "192.0.2.1")
-                }
-                precondition(consumed >= 0 && start + consumed <= buffer.count, "parser consumed past its input")
-                start += consumed
-                var stop = false
-                switch event {
-                case .needMore:
-                    stop = true
-                case .headComplete(let expectsContinue):
-                    continues = expectsContinue
-                case .request(let request):
-                    outcome.requests.append(Seen(
-                        method: request.method, target: request.target, minor: request.versionMinor,
-                        keepAlive: request.keepAlive, body: String(decoding: request.body, as: UTF8.self),
-                        continues: continues, fields: request.headers.map { "\($0.name): \($0.value)" }))
-                    continues = false
-                    stop = start == buffer.count
-                case .failure(let error):
-                    outcome.status = error.status
-                    return outcome
-                }
-                if stop { break }
-            }
-        }
-        outcome.open = start < buffer.count || parser.isReadingBody
-        return outcome
+        let fed = RequestFeed.run(message, feedsEndingAt: splits, limits: limits)
+        return Outcome(
+            requests: fed.requests.map { request in
+                Seen(method: request.method, target: request.target, minor: request.minor,
+                     keepAlive: request.keepAlive, body: String(decoding: request.body, as: UTF8.self),
+                     continues: request.continues, fields: request.fields.map { String(decoding: $0, as: UTF8.self) })
+            },
+            status: fed.status, open: fed.open)
     }
 
     /// The split points that differ in outcome from `expected`: every two-feed split (or a

@@ -32,3 +32,17 @@ struct FuzzInput {
 
     var rest: [UInt8] { Array(bytes[min(position, bytes.count)...]) }
 }
+
+/// Feeds the same bytes whole, in pieces ending at `splits`, and (when `byByteSplits` is not
+/// empty; made by the caller before its allocation watch starts) a byte at a time; checks that
+/// every way gives the same run and returns the whole one.
+func sameWholeAndSplit<Run: Equatable>(splits: [Int], byByteSplits: [Int], _ feed: ([Int]) -> Run) -> Run {
+    let whole = feed([])
+    let pieces = feed(splits)
+    fuzzCheck(whole == pieces, "split at \(splits) gave\n\(pieces)\nwhole gave\n\(whole)")
+    if !byByteSplits.isEmpty {
+        let byByte = feed(byByteSplits)
+        fuzzCheck(whole == byByte, "byte by byte gave\n\(byByte)\nwhole gave\n\(whole)")
+    }
+    return whole
+}

@@ -3,10 +3,12 @@
 // with the framing RequestParser derives when the bytes arrive in one read, as HTTPConnection
 // would act on it: the requests up to the first that closes the connection, where each ends, its
 // body length and keep-alive, then `status` (the rejection, if any) and whether bytes of an
-// unfinished request were left. Built without sanitizers by scripts/fuzz (target `differential`).
+// unfinished request were left. Built by scripts/fuzz (target `differential`): no libFuzzer, and
+// ASan only because the modules it links are instrumented.
 #if canImport(Glibc)
 import Glibc
 #endif
+@testable import HTTP
 
 func jsonString(_ text: String) -> String {
     var out = "\""

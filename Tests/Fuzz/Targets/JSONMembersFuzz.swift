@@ -9,6 +9,8 @@
 //    the decoder decodes);
 //  - the heap held stays under 64 x the input plus 16 KiB.
 import Foundation
+import HTTP
+@testable import Routing
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func jsonMembersFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -5,6 +5,8 @@
 //  - a canonical text (what format prints) parses back to itself exactly;
 //  - any Int64 (the first 8 bytes) formats and parses back exactly, at every minimum fraction;
 //  - the grammar: only `-?[0-9]+(\.[0-9]{1,scale})?` ever parses.
+@testable import Money
+
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func moneyDecimalFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -7,6 +7,8 @@
 //    decodes back to itself;
 //  - each decode holds under 4 x its input plus 1 KiB (measured around the call alone: the
 //    harness's own strings are not the decoder's memory).
+import Routing
+
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func percentDecodingFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -7,6 +7,8 @@
 //    and parsed alone, is the same request;
 //  - the heap held while parsing stays under 64 KiB + 32 x the input (the body reservation is at
 //    most 64 KiB before the bytes arrive, RequestParser.swift).
+@testable import HTTP
+
 
 /// Small limits (mode bit 0) reach every limit branch with short inputs.
 func fuzzLimits(small: Bool) -> HTTPLimits {
@@ -53,14 +55,9 @@ public func requestParserFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     let byByteSplits = mode & 2 != 0 && message.count <= 2048 ? Array(0..<message.count) : []
     var watch = AllocationWatch()
 
-    let whole = RequestFeed.run(message, feedsEndingAt: [], limits: limits, sample: { watch.sample() })
     let splits = [first % (message.count + 1), second % (message.count + 1)].sorted()
-    let pieces = RequestFeed.run(message, feedsEndingAt: splits, limits: limits, sample: { watch.sample() })
-    fuzzCheck(whole == pieces, "split at \(splits) gave\n\(pieces)\nwhole gave\n\(whole)")
-    if !byByteSplits.isEmpty {
-        let byByte = RequestFeed.run(message, feedsEndingAt: byByteSplits, limits: limits,
-                                     sample: { watch.sample() })
-        fuzzCheck(whole == byByte, "byte by byte gave\n\(byByte)\nwhole gave\n\(whole)")
+    let whole = sameWholeAndSplit(splits: splits, byByteSplits: byByteSplits) {
+        RequestFeed.run(message, feedsEndingAt: $0, limits: limits, sample: { watch.sample() })
     }
     watch.check(inputCount: message.count, factor: 32, constant: 64 * 1024 + 4096, "RequestParser")
 
