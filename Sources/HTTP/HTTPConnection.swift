@@ -74,11 +74,11 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
             case .none:
                 settle()
                 return
-            case .dispatch(let request):
-                owner.responder.respond(to: request, with: ResponseHandle(connection: self))
+            case .dispatch:
+                owner.responder.respond(to: machine.takeRequest(), with: ResponseHandle(connection: self))
                 action = machine.responderReturned(now: loop.now)
-            case .reject(let rejection):
-                owner.rejected(rejection)
+            case .reject:
+                owner.rejected(machine.takeRejection())
                 settle()
                 return
             case .shutdownWrite:

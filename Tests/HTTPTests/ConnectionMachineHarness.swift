@@ -4,7 +4,24 @@ import Testing
 /// A ``ConnectionMachine`` driven by hand (a class, so `#expect` can call its events): a clock that moves only when told, a socket that
 /// takes every byte written (or none, when told it is full), and the output collected as text.
 final class ConnectionHarness {
-    typealias Action = ConnectionMachine.Action
+    /// A machine action with its payload taken, as the shell takes it.
+    enum Action {
+        case none
+        case dispatch(HTTPRequest)
+        case reject(HTTPRejection)
+        case shutdownWrite
+        case close
+    }
+
+    func observe(_ action: ConnectionMachine.Action) -> Action {
+        switch action {
+        case .none: .none
+        case .dispatch: .dispatch(machine.takeRequest())
+        case .reject: .reject(machine.takeRejection())
+        case .shutdownWrite: .shutdownWrite
+        case .close: .close
+        }
+    }
 
     var machine: ConnectionMachine
     let environment: ConnectionEnvironment
@@ -51,10 +68,10 @@ final class ConnectionHarness {
     func fireAtDeadline(sourceLocation: SourceLocation = #_sourceLocation) -> Action {
         guard let deadline = machine.deadline else { return .none }
         now = deadline - .milliseconds(1)
-        let early = machine.timerFired(now: now)
+        let early = observe(machine.timerFired(now: now))
         #expect(early.summary == "none", "fired before its deadline", sourceLocation: sourceLocation)
         now = deadline
-        return machine.timerFired(now: now)
+        return observe(machine.timerFired(now: now))
     }
 
     func send(_ text: String) -> Action {
@@ -62,16 +79,16 @@ final class ConnectionHarness {
     }
 
     func send(_ bytes: [UInt8]) -> Action {
-        bytes.withUnsafeBytes { machine.bytesRead($0, now: now) }
+        observe(bytes.withUnsafeBytes { machine.bytesRead($0, now: now) })
     }
 
-    func returned() -> Action { machine.responderReturned(now: now) }
-    func fire() -> Action { machine.timerFired(now: now) }
-    func endOfInput() -> Action { machine.endOfInput() }
+    func returned() -> Action { observe(machine.responderReturned(now: now)) }
+    func fire() -> Action { observe(machine.timerFired(now: now)) }
+    func endOfInput() -> Action { observe(machine.endOfInput()) }
     func close() -> Bool { machine.close() }
 
     func answer(_ status: Int = 200, _ body: String = "ok", headers: HTTPHeaders = HTTPHeaders()) -> Action {
-        machine.deliver(HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), now: now)
+        observe(machine.deliver(HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), now: now))
     }
 
     /// Plays a responder that answers every request on the spot with its target, the way the
@@ -91,18 +108,23 @@ final class ConnectionHarness {
     /// A socket that takes everything: writes all pending output, then tells the machine.
     func drain() -> Action {
         if machine.hasPendingOutput {
-            let bytes = machine.withPendingOutput { Array($0) }
-            written += bytes
-            machine.wrote(bytes.count)
+            let before = written.count
+            _ = machine.withPendingOutput { pending in
+                written += pending
+                return pending.count
+            }
+            machine.wrote(written.count - before)
         }
-        return machine.outputDrained(now: now)
+        return observe(machine.outputDrained(now: now))
     }
 
     /// A socket that takes `count` bytes, then blocks.
     func writePart(_ count: Int) {
-        let bytes = machine.withPendingOutput { Array($0.prefix(count)) }
-        written += bytes
-        machine.wrote(bytes.count)
+        let taken = machine.withPendingOutput { pending in
+            written += pending.prefix(count)
+            return min(count, pending.count)
+        }
+        machine.wrote(taken)
         machine.writeBlocked(now: now)
     }
 
@@ -117,7 +139,7 @@ final class ConnectionHarness {
     }
 }
 
-extension ConnectionMachine.Action {
+extension ConnectionHarness.Action {
     /// One word per action, for comparisons and messages: `dispatch GET /a`, `reject 408`.
     var summary: String {
         switch self {

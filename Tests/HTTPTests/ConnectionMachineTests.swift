@@ -43,7 +43,7 @@ struct ConnectionMachineTests {
 
     @Test func aByteDrippingClientIsCutOffAtTheHeaderTimeout() {
         let wire = ConnectionHarness()
-        var fired = ConnectionMachine.Action.none
+        var fired = ConnectionHarness.Action.none
         for byte in Array("GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ".utf8) + Array(repeating: 0x61, count: 40) {
             #expect(wire.send([byte]).summary == "none")
             wire.advance(.milliseconds(500))
