@@ -11,6 +11,7 @@ reference in the same run and prints ratios, because these machines are noisy.
   bench/bench.py gateway   # gateway vs nginx reverse proxy in front of the same services
   bench/bench.py ab DIR    # this build against the release binaries in DIR (a previous commit): /health,
                            # the gateway (/stocks/AAPL, /auth/me), a cached quote, durable orders
+  BENCH_BASE_BIN_DIR=DIR bench/bench.py ab-health # this tree's stock /health vs the stock binary in DIR (A/B)
 
 BENCH_DURATION (default 10s) sets each run's length; BENCH_CONNS (default 1,64,256) the gateway's connections; BENCH_ROUNDS (default 1) repeats each row of
 `server` and `gateway`, ours and nginx alternating, and reports medians.
@@ -443,6 +444,51 @@ end""")
         stop_all_started()
 
 
+def mode_ab_health(bin_dir):
+    """This tree's `stock` (B) against a previous build's (A, `BENCH_BASE_BIN_DIR`) on `/health`,
+    both pinned to the same core, alternating A and B `BENCH_ROUNDS` times at each of `BENCH_CONNS`
+    (default 64): the per-round ratios B/A and their spread are the figures to read on a loaded host."""
+    base = os.environ.get("BENCH_BASE_BIN_DIR")
+    if not base:
+        raise SystemExit("set BENCH_BASE_BIN_DIR to the bin directory of the previous build")
+    data = tempfile.mkdtemp(prefix="bench-ab-")
+    env = {"EVENT_LOOPS": "1", "LOG_LEVEL": "warning"}
+    a = Server("A", [f"{base}/stock"], {**env, "PORT": "5806", "DATABASE_PATH": f"{data}/a.sqlite"},
+               "http://127.0.0.1:5806/health")
+    b = Server("B", [f"{bin_dir}/stock"], {**env, "PORT": "5807", "DATABASE_PATH": f"{data}/b.sqlite"},
+               "http://127.0.0.1:5807/health")
+    conns_list = [int(c) for c in os.environ.get("BENCH_CONNS", "64").split(",")]
+    try:
+        for conns in conns_list:
+            print(f"\n/health c{conns}: round, A req/s, B req/s, B/A req/s, A CPU µs/req, B CPU µs/req, B/A CPU, "
+                  f"A/B user µs/req, errors")
+            ratios_rps, ratios_cpu = [], []
+            for index in range(ROUNDS):
+                # Alternate which goes first, so a drift in the host's load falls on both.
+                first, second = (a, b) if index % 2 == 0 else (b, a)
+                results = {first.name: measure(first, f"http://127.0.0.1:{5806 if first is a else 5807}/health", conns),
+                           second.name: measure(second, f"http://127.0.0.1:{5806 if second is a else 5807}/health", conns)}
+                ra, rb = results["A"], results["B"]
+                ratios_rps.append(rb["rps"] / ra["rps"])
+                ratios_cpu.append(rb["cpu_us"] / ra["cpu_us"])
+                print(f"{index + 1}, {ra['rps']:,.0f}, {rb['rps']:,.0f}, {ratios_rps[-1]:.3f}, {ra['cpu_us']:.2f}, "
+                      f"{rb['cpu_us']:.2f}, {ratios_cpu[-1]:.3f}, {ra['user_us']:.2f} / {rb['user_us']:.2f}, "
+                      f"{ra['non2xx']} {ra['sockerr']} / {rb['non2xx']} {rb['sockerr']}", flush=True)
+            for label, values in (("req/s B/A", ratios_rps), ("CPU per request B/A", ratios_cpu)):
+                ordered = sorted(values)
+                print(f"{label}: median {ordered[len(ordered) // 2]:.3f}, min {ordered[0]:.3f}, max {ordered[-1]:.3f}, "
+                      f"geometric mean {pow(prod(ordered), 1 / len(ordered)):.3f}")
+    finally:
+        a.stop(), b.stop()
+
+
+def prod(values):
+    result = 1.0
+    for value in values:
+        result *= value
+    return result
+
+
 def stop_all_started():
     for server in list(STARTED):
         try:
@@ -455,14 +501,15 @@ STARTED = []
 
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "server"
-    for tool in ("wrk", "taskset") + (() if mode == "ab" else ("nginx",)):
+    for tool in ("wrk", "taskset") + (() if mode.startswith("ab") else ("nginx",)):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: apt-get install -y wrk nginx-light util-linux")
-    bin_dir = build()
+    # BENCH_BIN_DIR: measure binaries already built (skips the release build of every product).
+    bin_dir = os.environ.get("BENCH_BIN_DIR") or build()
     print(f"# {mode} — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, duration {DURATION}, "
           f"{ROUNDS} round(s), medians\n")
     try:
         {"server": mode_server, "idle": mode_idle, "rss": mode_rss, "stock": mode_stock, "auth": mode_auth,
-         "trade": mode_trade, "gateway": mode_gateway, "ab": mode_ab}[mode](bin_dir)
+         "trade": mode_trade, "gateway": mode_gateway, "ab": mode_ab, "ab-health": mode_ab_health}[mode](bin_dir)
     finally:
         stop_all_started()  # also after a failed start: no process outlives the benchmark

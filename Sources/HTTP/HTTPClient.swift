@@ -63,9 +63,15 @@ public final class HTTPClient: Sendable {
         /// How long an idle pooled connection is kept: below the services' 60 s idle timeout so
         /// that we, not they, close most idle connections.
         public var idleTimeout: Duration = .seconds(50)
+        /// Longest response head (status line and fields) accepted from the upstream, else 502:
+        /// twice the 32 KiB a request's fields may take (``HTTPLimits/headerBytesMax``), so that
+        /// an upstream echoing request fields back, or adding its own, is not cut off.
+        public var responseHeaderBytesMax = 64 * 1024
         /// How long a resolved name's address is used before it is looked up again (in the
         /// background; requests keep using it meanwhile). Short, so that a restarted container's
         /// new address is picked up soon.
+        /// (docker's embedded DNS gives its answers a TTL of 600 s; a container's address changes
+        /// only when it is recreated, so 30 s is the delay until traffic follows, not a load.)
         public var dnsCacheSeconds = 30
         /// How long a name that failed to resolve is not looked up again (the negative cache):
         /// requests meanwhile are 502 at once instead of each waiting on DNS.

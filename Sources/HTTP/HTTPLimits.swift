@@ -21,6 +21,12 @@ public struct HTTPLimits: Sendable {
     /// How long a client may leave our response unread before we give up on it. Not in API.md;
     /// a slow reader must not pin a connection and its buffer forever.
     public var writeTimeout: Duration = .seconds(30)
+    /// How long a closing connection, its last answer written and its write side shut, keeps
+    /// reading (and discarding) what the client still sends before it closes: closing with unread
+    /// bytes would send a reset that can destroy the answer in flight (RFC 9112 §9.6). Not in
+    /// API.md; Apache's `lingering_close` waits 2 s the same way (nginx's `lingering_time` 30 s is
+    /// for request bodies it chose not to read).
+    public var lingerTimeout: Duration = .seconds(2)
     /// How long shutdown waits for requests in flight (API.md: exit within 10 s of SIGTERM; this
     /// leaves a margin for the process to exit).
     public var drainTimeout: Duration = .seconds(8)
@@ -57,13 +63,22 @@ public struct HTTPLimits: Sendable {
     /// How long a client refused for want of body budget is told to wait (`Retry-After`).
     public var bodyBudgetRetryAfterSeconds = 5
 
+    /// Bytes one `read` takes from a connection: one buffer per event loop, shared by its
+    /// connections, which copy out only what they must keep. 64 KiB is a loopback read's usual
+    /// most and holds a whole maximal head (request line and fields, 40 KiB) in one read.
+    public var readBufferBytes = 64 * 1024
+    /// Connections a loop accepts per wake-up of the listening socket: bounded so a connection
+    /// storm cannot starve the requests already in progress on that loop (nginx's
+    /// `multi_accept off` takes one; 64 keeps a burst of connects cheap).
+    public var acceptsPerWakeupMax = 64
+
     /// The contract's defaults.
     public init() {}
 
     /// How often deadlines are checked: fine enough for the shortest timeout (tests use short
     /// ones), never more than 4 times a second for production values.
     var tickInterval: Duration {
-        let shortest = min(headerTimeout, bodyTimeout, idleTimeout, writeTimeout)
+        let shortest = min(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, lingerTimeout)
         return max(.milliseconds(5), min(.milliseconds(250), shortest / 4))
     }
 }

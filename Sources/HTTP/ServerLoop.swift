@@ -4,21 +4,20 @@ import Glibc
 import Sockets
 
 /// The server's state on one event loop: its share of the listening socket, its connections,
-/// the cached `Date` line, a read buffer shared by its connections, and the drain flag.
-/// Confined to the loop's thread.
+/// what they share (``ConnectionEnvironment``: limits, body budget, the cached `Date` line, the
+/// drain flag), a read buffer shared by its connections, and the tick that gives each connection
+/// its timer event. Confined to the loop's thread.
 final class ServerLoop: EventHandler, @unchecked Sendable {
     let loop: EventLoop
-    let limits: HTTPLimits
     let responder: any HTTPResponder
     private let listenerFD: Int32
     private unowned let server: HTTPServer
-    /// The server's process-wide body budget (all loops share it).
-    let bodyBudget: BodyBudget
+    /// What this loop's connections read: limits, body budget, date line, drain flag.
+    let environment: ConnectionEnvironment
     private var connections: [Int32: HTTPConnection] = [:]
     var dirty: [HTTPConnection] = []
     /// The batch ``flushDirty()`` is flushing; empty between calls.
     private var flushing: [HTTPConnection] = []
-    private(set) var draining = false
     private var accepting = false
     /// Out of descriptors, or at MAX_CONNECTIONS: the listener is off the loop until a connection
     /// closes or a tick passes. A level-triggered listener that stays readable while `accept` fails with EMFILE
@@ -32,33 +31,33 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
         self.loop = loop
         self.listenerFD = listenerFD
         self.server = server
-        self.limits = limits
-        bodyBudget = server.bodyBudget
+        var date = HTTPDate()
+        date.refresh()
+        self.date = date
+        environment = ConnectionEnvironment(limits: limits, bodyBudget: server.bodyBudget, dateLine: date.headerLine)
         self.responder = responder
-        scratch = .allocate(byteCount: 64 * 1024, alignment: 16)
+        scratch = .allocate(byteCount: limits.readBufferBytes, alignment: 16)
     }
 
     deinit { scratch.deallocate() }
 
-    var dateLine: [UInt8] { date.headerLine }
-
     /// Starts accepting on this loop (on the loop thread).
     func start() throws {
-        date.refresh()
+        refreshDate()
         // EPOLLEXCLUSIVE: one listening socket shared by every loop, and one wake-up per
         // connection instead of a thundering herd. (SO_REUSEPORT listeners would also spread
         // load, but would let a second copy of the service silently share the port.)
         try loop.register(listenerFD, events: EventMask.readable | EventMask.exclusive, handler: self)
         accepting = true
         loop.onIterationEnd { [unowned self] in flushDirty() }
-        loop.onTick(every: limits.tickInterval) { [unowned self] in tick() }
+        loop.onTick(every: environment.limits.tickInterval) { [unowned self] in tick() }
     }
 
     /// Accepts a bounded batch per wake-up so a connection storm cannot starve requests already
     /// in progress on this loop.
     func handleEvent(_ events: UInt32) {
         guard accepting else { return }
-        for _ in 0..<64 {
+        for _ in 0..<environment.limits.acceptsPerWakeupMax {
             // MAX_CONNECTIONS reached: stop accepting, as nginx does past worker_connections.
             // Newcomers wait in the kernel's backlog; the listener comes back when one closes.
             guard server.admission.reservePlace() else {
@@ -136,9 +135,14 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
 
     private func tick() {
         resumeAccepting()
-        date.refresh()
+        refreshDate()
         let now = loop.now
         for connection in Array(connections.values) { connection.checkDeadlines(now: now) }
+    }
+
+    private func refreshDate() {
+        date.refresh()
+        environment.dateLine = date.headerLine
     }
 
     func connectionClosed(_ connection: HTTPConnection) {
@@ -159,7 +163,7 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
             if !acceptPaused { loop.deregister(listenerFD) }
             acceptPaused = false
         }
-        draining = true
+        environment.draining = true
         for connection in Array(connections.values) where connection.isIdle { connection.close() }
     }
 

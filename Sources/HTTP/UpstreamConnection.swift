@@ -34,9 +34,7 @@ final class UpstreamConnection: EventHandler {
         self.fd = fd
         self.address = address
         self.pool = pool
-        var limits = HTTPLimits()
-        limits.headerBytesMax = 64 * 1024
-        parser = ResponseParser(limits: limits)
+        parser = ResponseParser(limits: pool.responseLimits)
     }
 
     /// Whether an idle connection can take a request (its peer has not closed it meanwhile).

@@ -20,13 +20,18 @@ final class UpstreamPool: @unchecked Sendable {
 
     /// One read buffer shared by this loop's connections to the upstream.
     let scratch: UnsafeMutableRawBufferPointer
+    /// What each connection's response parser enforces (``HTTPClient/Configuration/responseHeaderBytesMax``).
+    let responseLimits: HTTPLimits
 
     private var tickHook: Int?
 
     init(loop: EventLoop, configuration: HTTPClient.Configuration) {
         self.loop = loop
         self.configuration = configuration
-        scratch = .allocate(byteCount: 64 * 1024, alignment: 16)
+        var limits = HTTPLimits()
+        limits.headerBytesMax = configuration.responseHeaderBytesMax
+        responseLimits = limits
+        scratch = .allocate(byteCount: limits.readBufferBytes, alignment: 16)
     }
 
     deinit { scratch.deallocate() }

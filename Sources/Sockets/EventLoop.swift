@@ -29,6 +29,11 @@ public final class EventLoop: @unchecked Sendable {
         case job(UnownedJob)
     }
 
+    /// Readiness events taken per `epoll_wait`: a bound on the work of one iteration before the
+    /// run queue, the ticks and the flush of batched writes get their turn. nginx's `epoll_events`
+    /// defaults to the same 512 (`ngx_epoll_module.c`).
+    public static let eventsPerWaitMax = 512
+
     private let epollFD: Int32
     private let wakeFD: Int32
     private var handlers: [EventHandler?] = []
@@ -169,7 +174,7 @@ public final class EventLoop: @unchecked Sendable {
 
     private func run() {
         pthread_setspecific(EventLoop.currentKey, Unmanaged.passUnretained(self).toOpaque())
-        var events = [epoll_event](repeating: epoll_event(), count: 512)
+        var events = [epoll_event](repeating: epoll_event(), count: Self.eventsPerWaitMax)
         while !stopRequested {
             // `now` is this iteration's start, not the current time: the wait may end a little
             // after the tick is due, never before, and the clock is read once per iteration.

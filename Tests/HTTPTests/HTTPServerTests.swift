@@ -28,7 +28,6 @@ struct HTTPServerTests {
     static let echo: HTTPServer.Responder = { request in
         switch request.path {
         case "/slow": try? await Task.sleep(for: .seconds(1))
-        case "/sleep300": try? await Task.sleep(for: .milliseconds(300))
         case "/big": return HTTPResponse(status: 200, body: [UInt8](repeating: 0x61, count: 8 << 20))
         case "/close": return HTTPResponse(status: 200, headers: ["Connection": "close"], body: Array("bye".utf8))
         default: break
@@ -343,13 +342,17 @@ struct HTTPServerTests {
         }
     }
 
-    // MARK: - Timeouts
+    // MARK: - Timeouts (end to end; every timeout's rules are in ConnectionMachineTests)
 
-    @Test("answers 408 and closes when the header section is not in within the header timeout")
+    /// Smoke test of the shell's timer path over a real socket: the loop's tick reaches the
+    /// machine, the 408 is written and reported to the hook, the socket closes.
+    @Test("answers 408, reports it and closes when the header section is not in within the header timeout")
     func headerTimeoutPartial() async throws {
-        try await Self.withServer(limits: Self.limits(header: .milliseconds(200))) { server in
+        let seen = Mutex<[HTTPRejection]>([])
+        try await Self.withServer(limits: Self.limits(header: .milliseconds(200)),
+                                  onRejection: { rejection in seen.withLock { $0.append(rejection) } }) { server in
             let port = server.port
-            try await rawBlocking {
+            let id = try await rawBlocking { () -> String? in
                 let client = try RawClient(port: port)
                 let start = ContinuousClock.now
                 client.send("GET / HTTP/1.1\r\nHo")
@@ -358,76 +361,25 @@ struct HTTPServerTests {
                 #expect(response.status == 408 && response.saysClose)
                 #expect(waited >= 150 && waited < 2000, "waited \(waited) ms")
                 #expect(client.closesQuietly())
+                return response.header("X-Request-ID")
             }
-        }
-    }
-
-    @Test("counts the header timeout from the first byte, so a byte-dripping client is cut off")
-    func headerTimeoutSlowloris() async throws {
-        try await Self.withServer(limits: Self.limits(header: .milliseconds(200))) { server in
-            let port = server.port
-            try await rawBlocking {
-                let client = try RawClient(port: port)
-                let start = ContinuousClock.now
-                let drip = Array("GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ".utf8) + [UInt8](repeating: 0x61, count: 100)
-                for byte in drip {  // at most 100+ bytes, 30 ms apart: far longer than the timeout
-                    guard client.send([byte]) else { break }
-                    var descriptor = pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)
-                    if poll(&descriptor, 1, 30) > 0 { break }
-                }
-                let response = try #require(client.readResponse(timeout: .seconds(2)))
-                #expect(response.status == 408)
-                #expect(rawElapsedMilliseconds(since: start) < 1500)
-            }
-        }
-    }
-
-    @Test("closes a new connection that sends nothing within the header timeout")
-    func headerTimeoutSilent() async throws {
-        try await Self.withServer(limits: Self.limits(header: .milliseconds(200))) { server in
-            let port = server.port
-            try await rawBlocking {
-                let client = try RawClient(port: port)
-                let start = ContinuousClock.now
-                let (end, bytes) = client.readToEnd(timeout: .seconds(3))
-                let waited = rawElapsedMilliseconds(since: start)
-                #expect(end == .closed && bytes.isEmpty)
-                #expect(waited >= 150 && waited < 2000, "waited \(waited) ms")
-            }
-        }
-    }
-
-    @Test("answers 408 and closes when the body is not in within the body timeout")
-    func bodyTimeout() async throws {
-        try await Self.withServer(limits: Self.limits(body: .milliseconds(200))) { server in
-            let port = server.port
-            try await rawBlocking {
-                let client = try RawClient(port: port)
-                let start = ContinuousClock.now
-                client.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
-                let response = try #require(client.readResponse(timeout: .seconds(3)))
-                let waited = rawElapsedMilliseconds(since: start)
-                #expect(response.status == 408 && response.saysClose)
-                #expect(waited >= 150 && waited < 2000, "waited \(waited) ms")
-                #expect(client.closesQuietly())
-            }
+            let rejection = try #require(seen.withLock { $0.first })
+            #expect(rejection.status == 408 && rejection.requestID == id && rejection.peer == "127.0.0.1")
         }
     }
 
     @Test("reports every request it answers itself to the rejection hook, with the id it sent")
     func rejectionsAreReported() async throws {
         let seen = Mutex<[HTTPRejection]>([])
-        let limits = Self.limits(header: .milliseconds(200), body: .milliseconds(200))
-        try await Self.withServer(limits: limits, onRejection: { rejection in seen.withLock { $0.append(rejection) } }) { server in
+        try await Self.withServer(onRejection: { rejection in seen.withLock { $0.append(rejection) } }) { server in
             let port = server.port
+            // (408s are reported the same way: `headerTimeoutPartial`, and their fields in ConnectionMachineTests.)
             let cases: [(bytes: String, status: Int, method: String?)] = [
-                ("GET / HTTP/1.1\r\nHo", 408, nil),
-                ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc", 408, "POST"),
                 ("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: a\r\n\r\n", 414, nil),
                 ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc", 400, nil),
                 ("PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "PUT"),
-                // After a whole POST on the same connection, a head that stalls is not the POST's.
-                ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nxGET / HTTP/1.1\r\nHo", 408, nil),
+                // After a whole POST on the same connection, a bad head is not the POST's.
+                ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nxGET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, nil),
             ]
             for (index, row) in cases.enumerated() {
                 let id = try await rawBlocking { () -> String? in
@@ -444,12 +396,12 @@ struct HTTPServerTests {
                 #expect(rejection.method == row.method, "case \(index)")
                 #expect(rejection.peer == "127.0.0.1")
                 #expect(!rejection.reason.isEmpty)
-                if row.status == 408 { #expect(rejection.duration >= .milliseconds(150), "case \(index): \(rejection.duration)") }
             }
             #expect(seen.withLock { $0.count } == cases.count)
         }
     }
 
+    /// Smoke test of the idle timeout over a real socket (the quiet close, no 408).
     @Test("closes an idle keep-alive connection after the idle timeout, silently")
     func idleTimeout() async throws {
         try await Self.withServer(limits: Self.limits(idle: .milliseconds(200))) { server in
@@ -599,21 +551,6 @@ struct HTTPServerTests {
                 let deadline = ContinuousClock.now + .seconds(3)
                 while server.connectionCount > 0 && ContinuousClock.now < deadline { usleep(10_000) }
                 #expect(server.connectionCount == 0)
-            }
-        }
-    }
-
-    @Test("answers a half-closed client before closing")
-    func halfClose() async throws {
-        try await Self.withServer { server in
-            let port = server.port
-            try await rawBlocking {
-                let client = try RawClient(port: port)
-                client.send(RawRequest.make("GET", "/sleep300"))
-                client.shutdownWrite()
-                let response = try #require(client.readResponse(timeout: .seconds(3)))
-                #expect(response.status == 200 && response.saysClose)
-                #expect(client.closesQuietly())
             }
         }
     }
