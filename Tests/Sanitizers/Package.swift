@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "CSpawn", path: "Farm/CSpawn"),
         .target(name: "TestSupport", dependencies: ["HTTP", "Sockets", "CSpawn"], path: "Farm/TestSupport",
                 swiftSettings: strict),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], path: "Farm/SocketsTests", swiftSettings: strict),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "HTTP"], path: "Farm/RoutingTests", swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["Sockets", "HTTP", "Routing", "TestSupport"],
                     path: "Farm/HTTPTests", swiftSettings: strict),
         .testTarget(name: "MoneyTests", dependencies: ["Money", "TestSupport"], path: "Farm/MoneyTests",
