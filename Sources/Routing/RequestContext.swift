@@ -7,8 +7,9 @@ public struct RequestContext: Sendable {
         case found
         /// No route matches the path (404).
         case notFound
-        /// Routes match the path but not the method (405); `allow` lists theirs.
-        case methodNotAllowed(allow: String)
+        /// Routes match the path but not the method (405); the router lists theirs in `Allow`
+        /// when it answers (no payload here: the context is copied on every request's way).
+        case methodNotAllowed
     }
 
     /// The request's method (the way back logs and counts it without holding the request).

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTP
 
 /// The async handler: a route's endpoint that awaits (storage, a password hash, an upstream),
@@ -104,6 +107,21 @@ final class RouteEntry: Sendable {
     /// Its place in the router's table (``RequestContext/routeIndex``).
     let index: Int
     let segments: [Segment]
+    /// `method` is `*` (decided once, not by comparing strings per request).
+    let acceptsEveryMethod: Bool
+    /// How ``match(_:parameters:)`` decides: by comparing bytes when the pattern has no parameter.
+    let shape: Shape
+    /// `/` and the leading literal segments joined by `/` (`/stocks` for `/stocks/**`).
+    let literalPrefix: [UInt8]
+
+    enum Shape: Sendable {
+        /// Literal segments only: the path equals ``literalPrefix``.
+        case exact
+        /// Literal segments then `**`: the path is ``literalPrefix`` or continues it with `/`.
+        case prefix
+        /// Parameters (or a bare `/**`): segment by segment.
+        case segments
+    }
 
     init(method: String, pattern: String, access: Access, endpoint: Endpoint, index: Int) {
         self.method = method
@@ -111,6 +129,7 @@ final class RouteEntry: Sendable {
         self.access = access
         self.endpoint = endpoint
         self.index = index
+        acceptsEveryMethod = method == "*"
         // `/` is one empty segment, as the path `/` splits (below).
         segments = pattern == "/" ? [.literal([])] : pattern.split(separator: "/").map { part in
             if part == "**" { return .rest }
@@ -118,6 +137,19 @@ final class RouteEntry: Sendable {
             return .literal(Array(part.utf8))
         }
         precondition(!segments.dropLast().contains(.rest), "** must be last in \(pattern)")
+        let literals = segments.prefix { if case .literal = $0 { true } else { false } }
+        literalPrefix = pattern == "/" ? [UInt8(ascii: "/")] : literals.flatMap { segment -> [UInt8] in
+            guard case .literal(let text) = segment else { return [] }
+            return [UInt8(ascii: "/")] + text
+        }
+        shape = if literals.count == segments.count { .exact }
+                else if !literals.isEmpty && literals.count == segments.count - 1 && segments.last == .rest { .prefix }
+                else { .segments }
+    }
+
+    /// Whether the route answers `method` (`*` every one, `GET` also `HEAD`).
+    func accepts(_ method: String) -> Bool {
+        acceptsEveryMethod || self.method == method || (method == "HEAD" && self.method == "GET")
     }
 
     /// Whether `path`'s segments fit this route's, binding its parameters (percent-decoded) when
@@ -125,8 +157,30 @@ final class RouteEntry: Sendable {
     /// collapsing them would answer `/stocks//history` as the quote of a stock named HISTORY and
     /// `/stocks/` as the listing. Over the bytes, with no array of parts: the gateway matches every
     /// request here.
+    ///
+    /// A pattern without parameters (every route the gateway relays, `/health`, `/metrics`) is
+    /// decided by one comparison of bytes against ``literalPrefix``, with the same result.
+    @inline(__always)
     func match(_ path: UnsafeBufferPointer<UInt8>, parameters: inout [String: String]) -> Bool {
-        var bound: [String: String] = [:]
+        if shape != .segments && path.first == UInt8(ascii: "/") {
+            // Cheapest tests first: the length, then the byte after `/`, then all of them.
+            let count = literalPrefix.count
+            guard shape == .exact ? path.count == count : path.count >= count else { return false }
+            guard literalPrefix.withUnsafeBufferPointer({ own in
+                count == 1 || (own[1] == path[1] && memcmp(own.baseAddress!, path.baseAddress!, count) == 0)
+            }) else { return false }
+            guard path.count == count || path[count] == UInt8(ascii: "/") else { return false }
+            if !parameters.isEmpty { parameters = [:] }
+            return true
+        }
+        return matchSegments(path, parameters: &parameters)
+    }
+
+    /// ``match(_:parameters:)`` segment by segment (every pattern's answer, the comparison of
+    /// bytes above only being a faster way to it; `RouteMatchTests` holds them equal).
+    @inline(never)
+    func matchSegments(_ path: UnsafeBufferPointer<UInt8>, parameters: inout [String: String]) -> Bool {
+        var bound = [String: String]()
         var index = path.first == UInt8(ascii: "/") ? 1 : 0
         var segment = 0
         var more = !path.isEmpty

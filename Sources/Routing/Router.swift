@@ -70,19 +70,30 @@ public struct Router: HTTPResponder {
 
     /// Answers `request` outside a server (tests); never throws.
     public func respond(_ request: HTTPRequest) async -> HTTPResponse {
-        await withCheckedContinuation { pipeline.start(request, .continuation($0)) }
+        await withCheckedContinuation { pipeline.start(request, .continuation(Destination.Waiter($0))) }
     }
 }
 
-/// Where a response goes.
+/// Where a response goes. Both cases hold one class reference: a `CheckedContinuation` held
+/// inline (a type of the standard library whose layout is not fixed) made every copy and switch
+/// of this enum, on every request, a call into the runtime.
 enum Destination: Sendable {
     case connection(ResponseHandle)
-    case continuation(CheckedContinuation<HTTPResponse, Never>)
+    case continuation(Waiter)
+
+    /// A caller outside a server awaiting the response (tests).
+    final class Waiter: Sendable {
+        let continuation: CheckedContinuation<HTTPResponse, Never>
+
+        init(_ continuation: CheckedContinuation<HTTPResponse, Never>) {
+            self.continuation = continuation
+        }
+    }
 
     func send(_ response: consuming HTTPResponse) {
         switch self {
         case .connection(let handle): handle.send(response)
-        case .continuation(let continuation): continuation.resume(returning: response)
+        case .continuation(let waiter): waiter.continuation.resume(returning: response)
         }
     }
 }
@@ -91,12 +102,12 @@ enum Destination: Sendable {
 /// with one reference.
 final class Pipeline: Sendable {
     let routes: [RouteEntry]
-    let middleware: [any Middleware]
+    let middleware: [AnyMiddleware]
     let logger: Logger
 
     init(routes: [RouteEntry], middleware: [any Middleware], logger: Logger) {
         self.routes = routes
-        self.middleware = middleware
+        self.middleware = middleware.map { AnyMiddleware.wrapping($0) }
         self.logger = logger
     }
 
@@ -107,8 +118,7 @@ final class Pipeline: Sendable {
 
     /// Runs the middleware from `index` on and then the endpoint, on this thread; the first
     /// suspension moves the rest of this request into a task.
-    func run(_ request: HTTPRequest, _ context: RequestContext, from index: Int, _ destination: Destination) {
-        var context = context
+    func run(_ request: HTTPRequest, _ context: consuming RequestContext, from index: Int, _ destination: Destination) {
         for index in index..<middleware.count {
             let step: MiddlewareStep
             do {
@@ -138,8 +148,8 @@ final class Pipeline: Sendable {
             }
         }
         guard let entry = context.entry, context.routing == .found else {
-            let error = if case .methodNotAllowed(let allow) = context.routing {
-                HTTPError.methodNotAllowed(request.method, allow: allow)
+            let error = if context.routing == .methodNotAllowed {
+                HTTPError.methodNotAllowed(request.method, allow: allowedMethods(request))
             } else {
                 HTTPError.notFound(request.path)
             }
@@ -148,7 +158,9 @@ final class Pipeline: Sendable {
         }
         switch entry.endpoint {
         case .responder(let responder):
-            responder(request, context, Reply(pipeline: self, context: context, destination: destination))
+            // The context moves into the reply, and the responder reads it there: not copied.
+            let reply = Reply(pipeline: self, context: context, destination: destination)
+            responder(request, reply.context, reply)
         case .handler(let handler):
             AsyncResponder.start { [self, context] in
                 let response: HTTPResponse
@@ -188,22 +200,35 @@ final class Pipeline: Sendable {
         var target = request.target
         return target.withUTF8 { bytes in
             let path = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count)])
-            var parameters: [String: String] = [:]
-            var allowed: [String] = []
+            var parameters = [String: String]()
             var matched: RouteEntry? = nil
             for route in routes where route.match(path, parameters: &parameters) {
-                if route.method == request.method || route.method == "*" || (request.method == "HEAD" && route.method == "GET") {
+                if route.accepts(request.method) {
                     var context = RequestContext(method: request.method, peer: request.peer, received: received,
                                                  entry: route, routing: .found)
                     context.parameters = parameters
                     return context
                 }
                 matched = route
+            }
+            return RequestContext(method: request.method, peer: request.peer, received: received, entry: matched,
+                                  routing: matched == nil ? .notFound : .methodNotAllowed)
+        }
+    }
+
+    /// The `Allow` list of a 405: the methods of the routes whose pattern matches the path (none
+    /// of which takes the request's method), `HEAD` after `GET`.
+    func allowedMethods(_ request: HTTPRequest) -> String {
+        var target = request.target
+        return target.withUTF8 { bytes in
+            let path = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count)])
+            var parameters = [String: String]()
+            var allowed: [String] = []
+            for route in routes where route.match(path, parameters: &parameters) {
                 allowed.append(route.method)
                 if route.method == "GET" { allowed.append("HEAD") }
             }
-            return RequestContext(method: request.method, peer: request.peer, received: received, entry: matched,
-                                  routing: matched == nil ? .notFound : .methodNotAllowed(allow: allowed.joined(separator: ", ")))
+            return allowed.joined(separator: ", ")
         }
     }
 }
@@ -212,10 +237,10 @@ final class Pipeline: Sendable {
 /// thread. One allocation per request, holding only what the answer needs (not the request).
 public final class Reply: Sendable {
     private let pipeline: Pipeline
-    private let context: RequestContext
+    let context: RequestContext
     private let destination: Destination
 
-    init(pipeline: Pipeline, context: RequestContext, destination: Destination) {
+    init(pipeline: Pipeline, context: consuming RequestContext, destination: Destination) {
         self.pipeline = pipeline
         self.context = context
         self.destination = destination
@@ -224,5 +249,30 @@ public final class Reply: Sendable {
     /// Sends the endpoint's response.
     public func send(_ response: consuming HTTPResponse) {
         pipeline.finish(response, context, entered: pipeline.middleware.count, destination)
+    }
+}
+
+/// A middleware as the pipeline calls it: one class reference whose methods are specialised for
+/// the middleware's type. An `any Middleware` read from the array copies its boxed value (a
+/// retain and an outlined copy per step and request) before each call; this costs one retain.
+class AnyMiddleware: @unchecked Sendable {
+    static func wrapping(_ middleware: any Middleware) -> AnyMiddleware { typed(middleware) }
+
+    private static func typed<Wrapped: Middleware>(_ middleware: Wrapped) -> AnyMiddleware { Typed(middleware) }
+
+    func before(_ request: HTTPRequest, _ context: inout RequestContext) throws -> MiddlewareStep { .next }
+    func after(_ response: inout HTTPResponse, _ context: RequestContext) {}
+
+    private final class Typed<Wrapped: Middleware>: AnyMiddleware, @unchecked Sendable {
+        let wrapped: Wrapped
+        init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        override func before(_ request: HTTPRequest, _ context: inout RequestContext) throws -> MiddlewareStep {
+            try wrapped.before(request, &context)
+        }
+
+        override func after(_ response: inout HTTPResponse, _ context: RequestContext) {
+            wrapped.after(&response, context)
+        }
     }
 }
