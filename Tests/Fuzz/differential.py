@@ -219,6 +219,8 @@ def gen_case(rng):
 
 # --- the other parsers, normalized to (requests, verdict) -----------------------------------
 
+last_error = {"llhttp": None, "h11": None}  # the message of the last refusal, for differential_classes.py
+
 def run_llhttp(data):
     requests, current, state = [], {}, {"closed": False}
 
@@ -241,7 +243,8 @@ def run_llhttp(data):
         parser.feed_data(data)
     except httptools.HttpParserUpgrade:
         return requests, "upgrade"
-    except httptools.HttpParserError:
+    except httptools.HttpParserError as error:
+        last_error["llhttp"] = str(error)
         if state["closed"]:
             return requests, "ok"
         return requests, "error"
@@ -275,7 +278,8 @@ def run_h11(data):
                 conn.start_next_cycle()
             elif event is h11.PAUSED:
                 return requests, "paused"
-    except h11.RemoteProtocolError:
+    except h11.RemoteProtocolError as error:
+        last_error["h11"] = str(error)
         return requests, "error"
 
 def run_ours_result(line):

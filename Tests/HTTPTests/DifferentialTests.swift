@@ -53,6 +53,21 @@ struct DifferentialTests {
         ("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400), "llhttp: a space inside the target - RFC 9112 §3 (single SP separators)"),
         ("GET /caf\u{e9} HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400),
          "llhttp: non-ASCII in the target - RFC 3986 §2 (must be percent-encoded)"),
+        // Classes mapped one by one from the 1,000,000-case run (bench/RESULTS.md, Fuzzing).
+        ("GET /\r\nHost: a\r\n\r\n", .rejected(400),
+         "llhttp: a request line without a version (HTTP/0.9 style) - RFC 9112 §3 (request-line ends in HTTP-version)"),
+        ("GET /  HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400),
+         "llhttp: two spaces before the version - RFC 9112 §3 (single SP; parsing on whitespace words is only a MAY)"),
+        ("\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400),
+         "llhttp: a bare CR before the request line - RFC 9112 §2.2 (only empty CRLF lines are skipped)"),
+        ("GET / HTTP/1.1\r\nHost: a\r\n\r\n\n", .rejected(400, after: .get()),
+         "llhttp: a bare LF after a request starts the next head - RFC 9112 §2.2"),
+        ("GET a HTTP/1.1\r\nHost: a\r\n\r\n", .rejected(400),
+         "h11: a target in none of the four forms - RFC 9112 §3.2"),
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n:", .rejected(400),
+         "h11 (still waiting): a trailer line with an empty name - RFC 9112 §7.1.2, RFC 9110 §5.1 (field-name is a token)"),
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\r", .rejected(400),
+         "h11 (still waiting): a bare CR ending the trailer section - RFC 9112 §2.2"),
     ]
 
     /// We accept; llhttp and/or h11 refuse.
@@ -75,6 +90,11 @@ struct DifferentialTests {
         ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n\r",
          .unfinished(Seen(method: "POST", target: "/", body: "hello")),
          "llhttp: a lone CR after a request waits for its LF (an empty line may follow) - RFC 9112 §2.2"),
+        ("GET / HTTP/1.1\r\nHost: a\r\n\r\n\t", .unfinished(.get()),
+         "both fail at the byte: a byte no method starts with after a request; we judge the next head when it ends "
+            + "(400 then; the head limit and header timeout bound the wait) - RFC 9112 §2.2, §3"),
+        ("GET / HTTP/1.1\r\nHost: a\r\n ", .unfinished(),
+         "llhttp fails at the byte: whitespace starting a field line; judged (obs-fold, 400) when the head ends - RFC 9112 §5.2"),
     ]
 
     /// Connection persistence differs.

@@ -36,6 +36,27 @@ func readExactly(_ count: Int) -> [UInt8]? {
     return bytes
 }
 
+/// Why the parser refuses `message` fed in one read, if it does (the differential report's `reason`,
+/// so a class of disagreements can be told apart by cause, not only by status).
+func refusal(_ message: [UInt8]) -> String? {
+    var parser = RequestParser(limits: HTTPLimits())
+    var start = 0
+    for _ in 0...(message.count + 2) * 2 {  // each round consumes bytes, finishes a head, or returns
+        let (event, consumed) = message.withUnsafeBytes { raw in
+            parser.parse(UnsafeRawBufferPointer(rebasing: raw[start...]), peer: "192.0.2.1")
+        }
+        start += consumed
+        switch event {
+        case .failure(.badRequest(let why)): return why
+        case .failure(let error): return "\(error)"
+        case .needMore: return nil
+        case .request where start == message.count: return nil
+        default: continue
+        }
+    }
+    return nil
+}
+
 @main
 enum DifferentialDriver {
     static func main() {
@@ -55,7 +76,9 @@ enum DifferentialDriver {
             // After a request that closes the connection the server reads nothing more.
             let status = closed ? "null" : outcome.status.map(String.init) ?? "null"
             let open = !closed && outcome.open
-            out += Array("{\"requests\":[\(requests.joined(separator: ","))],\"status\":\(status),\"open\":\(open)}\n".utf8)
+            let reason = status == "null" ? "null" : refusal(message).map(jsonString) ?? "null"
+            out += Array(("{\"requests\":[\(requests.joined(separator: ","))],\"status\":\(status),\"open\":\(open),"
+                + "\"reason\":\(reason)}\n").utf8)
             if out.count > 1 << 16 {
                 out.withUnsafeBytes { _ = write(1, $0.baseAddress!, $0.count) }
                 out.removeAll(keepingCapacity: true)
