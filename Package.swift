@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StockServiceTests", dependencies: ["StockService", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TradeServiceTests", dependencies: ["TradeService", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TradeServiceTests", dependencies: ["TradeService", "TestSupport", "MarketData", "Money"], swiftSettings: strict),
         .testTarget(name: "GatewayServiceTests", dependencies: ["GatewayService", "ServiceKit"], swiftSettings: strict),
         .testTarget(name: "ServiceTests", dependencies: [
             "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport",
