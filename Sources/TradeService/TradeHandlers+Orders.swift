@@ -19,8 +19,8 @@ extension TradeHandlers {
     /// A price member: absent or `null` is nil; a JSON string of up to 4 decimals above zero, else 400.
     private static func price(_ text: String?, name: String) throws -> Price? {
         guard let text else { return nil }
-        guard let price = Price(parsing: text), price.minorUnits > 0, price.minorUnits <= 1_000_000_000_0000 else {
-            throw HTTPError.invalidRequest("\(name) must be a decimal string above 0 with at most 4 decimals, like \"187.25\".")
+        guard let price = Price(parsing: text), price.minorUnits > 0, price.minorUnits < 1_000_000_000_0000 else {
+            throw HTTPError.invalidRequest("\(name) must be a decimal string above 0 and below 1000000000 with at most 4 decimals, like \"187.25\".")
         }
         return price
     }
