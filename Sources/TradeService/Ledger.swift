@@ -55,10 +55,14 @@ final class Ledger: Sendable {
     let database: DatabasePool
     private let initialCash: Cents
     private let pendingOrdersMax: Int
+    /// Asked again inside each order's transaction: a slot frozen for a move takes no more writes.
+    let ownership: SlotOwnership
     private let queue = Mutex<(orders: [Pending], writerActive: Bool)>(([], false))
 
-    init(path: String, initialCash: Cents, limits: TradeLimits) throws(StorageError) {
+    init(path: String, initialCash: Cents, limits: TradeLimits, ownership: SlotOwnership = SlotOwnership(owned: .all))
+        throws(StorageError) {
         self.initialCash = initialCash
+        self.ownership = ownership
         pendingOrdersMax = limits.pendingOrdersMax
         database = try SQLiteDatabase.open(path: path, durability: .full, busyTimeout: limits.sqliteBusyTimeout,
                                            migrator: Self.migrator)
@@ -159,6 +163,7 @@ final class Ledger: Sendable {
 
     private func commit(_ orders: [Order]) async -> [Result<TransactionBody, any Error>] {
         let initialCash = self.initialCash
+        let ownership = self.ownership
         do {
             return try await database.writeWithoutTransaction { db in
                 var results: [Result<TransactionBody, any Error>] = []
@@ -170,6 +175,14 @@ final class Ledger: Sendable {
                         // an order whose caller has given up (the gateway's 504) must not execute.
                         guard ContinuousClock.now < order.deadline else {
                             results.append(.failure(OrderRejection.timedOut))
+                            continue
+                        }
+                        // Freezing a slot takes this same write lock (SlotAdmin), so an order
+                        // either committed before the freeze or sees it here.
+                        if case .failure(let refusal) = Result(catching: { () throws(ShardRejection) in
+                            try ownership.check(userID: order.userID, write: true)
+                        }) {
+                            results.append(.failure(refusal))
                             continue
                         }
                         var outcome: Result<TransactionBody, any Error> = .failure(CancellationError())

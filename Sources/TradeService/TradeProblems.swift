@@ -38,11 +38,13 @@ enum TradeProblems {
     static let idempotencyKeyReused = ProblemType(422, "/problems/idempotency-key-reused", title: "Idempotency key reused")
     static let idempotencyKeyInFlight = ProblemType(409, "/problems/idempotency-in-flight", title: "Request in progress")
     static let priceUnavailable = ProblemType(503, "/problems/price-unavailable", title: "Price unavailable")
+    /// 421: the account belongs to another trade shard (``ShardRejection``).
+    static let wrongShard = ProblemType(421, "/problems/wrong-shard", title: "Wrong shard")
 
     /// Trade's kinds (the registry `ProblemRegistryTests` checks against `openapi.yaml`).
     package static let all: [ProblemType] = [
         insufficientFunds, insufficientShares, orderTooSmall, idempotencyKeyReused, idempotencyKeyInFlight,
-        priceUnavailable, StockSymbol.unknownProblem,
+        priceUnavailable, wrongShard, StockSymbol.unknownProblem,
     ]
 }
 
