@@ -1,9 +1,12 @@
 import Foundation
 import GRDB
 import HTTP
+import Routing
 import ServiceKit
 import TestSupport
 import Testing
+@testable import GatewayService
+@testable import TradeService
 
 /// Trade sharded by account (issue 28), as real processes on loopback: four trade shards, each
 /// its own SQLite file and slots, behind one gateway that routes by the token's user.
@@ -139,5 +142,18 @@ import Testing
             #expect(await process.waitForExit(timeout: .seconds(10)))
             #expect(process.exitStatus == 2 && process.log.contains("configuration error: \(variable) "), "\(environment): \(process.log)")
         }
+    }
+
+    /// The shard outcomes render their kinds, and every 503 says when to come back.
+    @Test func shardOutcomesRenderTheirKinds() {
+        let cases: [any ProblemOutcome] = [ShardRejection.wrongShard(slot: 3), ShardRejection.slotMoving(slot: 3),
+                                           GatewayRejection.shardUnavailable(shard: "trade-2")]
+        for outcome in cases {
+            let response = HTTPResponse.problem(for: outcome)
+            #expect(response.status == outcome.problemType.status)
+            #expect((outcome.problemType.status == 503) == (outcome.headers["Retry-After"] == "5"), "\(outcome)")
+        }
+        #expect(ShardRejection.wrongShard(slot: 3).problemType == TradeProblems.wrongShard)
+        #expect(TradeProblems.wrongShard.status == 421 && TradeProblems.all.contains(TradeProblems.wrongShard))
     }
 }

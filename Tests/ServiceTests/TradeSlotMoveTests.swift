@@ -120,6 +120,19 @@ import Testing
             // A moved user is served by the destination directly, and refused by the source.
             let destination = try await suite.shardClient(1).get("/trade/account", token: tokens[0])
             #expect(destination.status == 200)
+
+            // The source's file remembers what it gave away: started again with its old TRADE_SLOTS it
+            // refuses to start rather than serve the moved accounts from stale rows.
+            await suite.trades[0].stop()
+            let stale = try await suite.startTrade(0, slots: Self.slots[0], waitForHealth: false)
+            #expect(await stale.waitForExit(timeout: .seconds(10)))
+            #expect(stale.exitStatus == 2 && stale.log.contains("configuration error: TRADE_SLOTS")
+                    && stale.log.contains("0-386,388-511"), "\(stale.log)")
+            let current = try await suite.startTrade(0, slots: "0-386,388-511")
+            let stayer = try #require(stayers.first { AccountSlot.of(userID: $0) < 512 })
+            let served = try await suite.shardClient(0).get("/trade/account", token: tokens[everyone.firstIndex(of: stayer)!])
+            #expect(served.status == 200)
+            await current.stop()
         }
     }
 }

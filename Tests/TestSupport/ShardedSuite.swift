@@ -59,10 +59,15 @@ public final class ShardedSuite: @unchecked Sendable {
     }
 
     private func startTrade(_ index: Int) async throws -> ServiceProcess {
+        try await startTrade(index, slots: slots[index])
+    }
+
+    /// Starts shard `index` on its port and file with `TRADE_SLOTS=slots` (not recorded as the shard).
+    public func startTrade(_ index: Int, slots: String, waitForHealth: Bool = true) async throws -> ServiceProcess {
         try await ServiceProcess("trade", port: tradePorts[index], environment: tradeEnvironment.merging([
-            "DATABASE_PATH": folder.path + "/trade-\(index).sqlite", "TRADE_SLOTS": slots[index],
+            "DATABASE_PATH": folder.path + "/trade-\(index).sqlite", "TRADE_SLOTS": slots,
             "TRADE_ADMIN_PORT": String(adminPorts[index]),
-        ]) { $1 }, logFolder: folder.path)
+        ]) { $1 }, logFolder: folder.path, waitForHealth: waitForHealth)
     }
 
     private func startGateway(map: [String]) async throws -> ServiceProcess {
