@@ -135,6 +135,39 @@ import Testing
             await current.stop()
         }
     }
+    /// A move the destination refuses (it already serves the slot) changes nothing: the script exits 1
+    /// and thaws the source, which takes the slot's orders again; the destination holds no row of it.
+    @Test(.timeLimit(.minutes(2)))
+    func aRefusedImportThawsTheSourceAndMovesNothing() async throws {
+        let moving = 387
+        let user = try #require(Self.users(in: moving, count: 1).first)
+        try await ShardedSuite.with(slots: Self.slots) { suite in
+            let token = try await TokenService(secret: suite.secret).issue(userID: user, username: "u", ttlSeconds: 600)
+            let client = suite.client()
+            #expect(try await Self.order(client, token, key: "first", symbol: "KO").reply.status == 201)
+            let admin = TestClient(port: suite.adminPorts[1])
+            let adopted = try await admin.post("/admin/slots/adopt", json: #"{"slots":"\#(moving)"}"#)
+            #expect(adopted.status == 200, "\(adopted.text)")
+            let root = try #require(SuiteTests.packageRoot())
+            let script = try ChildProcess(executable: "/usr/bin/python3", arguments: [
+                root.appendingPathComponent("scripts/move-slots").path, "\(moving)",
+                "http://127.0.0.1:\(suite.adminPorts[0])", "http://127.0.0.1:\(suite.adminPorts[1])",
+            ], environment: ProcessInfo.processInfo.environment, outputPath: suite.folder.path + "/move.log")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while script.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            let output = (try? String(contentsOfFile: suite.folder.path + "/move.log", encoding: .utf8)) ?? ""
+            #expect(script.terminationStatus == 1 && output.contains("thawed"), "\(output)")
+            let states = try await TestClient(port: suite.adminPorts[0]).get("/admin/slots")
+            #expect(states.string("frozen") == "" && states.string("owned") == "0-511", "\(states.text)")
+            // The source serves the slot again (the gateway still routes it there), and exactly one order is new.
+            let second = try await Self.order(client, token, key: "second", symbol: "KO")
+            #expect(second.reply.status == 201 && second.refused == 0)
+            let report = try await TradeLedgerChecker(client: client, initialCash: "100000.00").check(token: token)
+            #expect(report.problems.isEmpty && report.transactions.count == 2, "\(report)")
+            let exported = try await admin.get("/admin/slots/export?slots=\(moving)")
+            #expect(exported.status == 200 && (exported.json["users"] as? [Any])?.isEmpty == true, "\(exported.text)")
+        }
+    }
 }
 
 extension Array {
