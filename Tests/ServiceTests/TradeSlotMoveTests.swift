@@ -34,6 +34,19 @@ import Testing
         throw NeverAnswered(key: key)
     }
 
+    /// Runs `scripts/move-slots SLOTS` from shard 0 to shard 1 (at most 60 s); its exit status and output.
+    static func moveSlots(_ slots: String, _ suite: ShardedSuite) async throws -> (status: Int32, output: String) {
+        let root = try #require(SuiteTests.packageRoot())
+        let log = suite.folder.path + "/move-\(UUID().uuidString).log"
+        let script = try ChildProcess(executable: "/usr/bin/python3", arguments: [
+            root.appendingPathComponent("scripts/move-slots").path, slots,
+            "http://127.0.0.1:\(suite.adminPorts[0])", "http://127.0.0.1:\(suite.adminPorts[1])",
+        ], environment: ProcessInfo.processInfo.environment, outputPath: log)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while script.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return (script.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
     final class Flag: Sendable {
         private let value = Mutex(false)
         var isSet: Bool { value.withLock { $0 } }
@@ -79,15 +92,8 @@ import Testing
                 }
             }
             try await Task.sleep(for: .milliseconds(300))  // the load is under way
-            let root = try #require(SuiteTests.packageRoot())
-            let script = try ChildProcess(executable: "/usr/bin/python3", arguments: [
-                root.appendingPathComponent("scripts/move-slots").path, "\(moving)",
-                "http://127.0.0.1:\(suite.adminPorts[0])", "http://127.0.0.1:\(suite.adminPorts[1])",
-            ], environment: ProcessInfo.processInfo.environment, outputPath: suite.folder.path + "/move.log")
-            let deadline = ContinuousClock.now + .seconds(60)
-            while script.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            let output = (try? String(contentsOfFile: suite.folder.path + "/move.log", encoding: .utf8)) ?? ""
-            #expect(!script.isRunning && script.terminationStatus == 0, "move-slots: \(output)")
+            let (status, output) = try await Self.moveSlots("\(moving)", suite)
+            #expect(status == 0, "move-slots: \(output)")
             #expect(output.contains("verified \(movers.count) accounts to the cent"), "\(output)")
 
             // The source now refuses the moved slot (503 until the gateways switch); the destination serves it.
@@ -148,15 +154,8 @@ import Testing
             let admin = TestClient(port: suite.adminPorts[1])
             let adopted = try await admin.post("/admin/slots/adopt", json: #"{"slots":"\#(moving)"}"#)
             #expect(adopted.status == 200, "\(adopted.text)")
-            let root = try #require(SuiteTests.packageRoot())
-            let script = try ChildProcess(executable: "/usr/bin/python3", arguments: [
-                root.appendingPathComponent("scripts/move-slots").path, "\(moving)",
-                "http://127.0.0.1:\(suite.adminPorts[0])", "http://127.0.0.1:\(suite.adminPorts[1])",
-            ], environment: ProcessInfo.processInfo.environment, outputPath: suite.folder.path + "/move.log")
-            let deadline = ContinuousClock.now + .seconds(30)
-            while script.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            let output = (try? String(contentsOfFile: suite.folder.path + "/move.log", encoding: .utf8)) ?? ""
-            #expect(script.terminationStatus == 1 && output.contains("thawed"), "\(output)")
+            let (status, output) = try await Self.moveSlots("\(moving)", suite)
+            #expect(status == 1 && output.contains("thawed"), "\(output)")
             let states = try await TestClient(port: suite.adminPorts[0]).get("/admin/slots")
             #expect(states.string("frozen") == "" && states.string("owned") == "0-511", "\(states.text)")
             // The source serves the slot again (the gateway still routes it there), and exactly one order is new.
