@@ -9,6 +9,7 @@ reference in the same run and prints ratios, because these machines are noisy.
   bench/bench.py auth      # logins/s and GET /auth/me requests/s
   bench/bench.py trade     # durable buy orders/s at 1 and 16 users, portfolio reads/s
   bench/bench.py gateway   # gateway vs nginx reverse proxy in front of the same services
+  bench/bench.py shards    # durable orders/s and p99 through the gateway with 1, 2 and 4 trade shards
   bench/bench.py ab DIR    # this build against the release binaries in DIR (a previous commit): /health,
                            # the gateway (/stocks/AAPL, /auth/me), a cached quote, durable orders
   BENCH_BASE_BIN_DIR=DIR bench/bench.py ab-health # this tree's stock /health vs the stock binary in DIR (A/B)
@@ -357,6 +358,59 @@ end""")
         trade.stop(), stock.stop()
 
 
+def mode_shards(bin_dir):
+    """Orders through one gateway to 1, 2 and 4 trade shards (TRADE_SHARDS, even slot ranges), 64
+    connections, each request a buy by one of 256 users spread over every shard. Nothing is pinned: the
+    point is what more shards (more SQLite writers) give on this machine's cores, shared by the gateway,
+    stock, the shards and wrk alike. BENCH_SHARDS (default 1,2,4) and BENCH_ROUNDS (rounds interleave
+    the shard counts; medians) apply."""
+    counts = [int(c) for c in os.environ.get("BENCH_SHARDS", "1,2,4").split(",")]
+    users = 256
+    script = post_script("/trade/buy", '{"symbol":"KO","quantity":1}', extra=f"""
+tokens = {{{",".join('"' + token_for(i, f"u{i}") + '"' for i in range(1, users + 1))}}}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, {{["Authorization"] = "Bearer " .. tokens[(counter % {users}) + 1]}})
+end""")
+    results = {count: [] for count in counts}
+    for round_index in range(ROUNDS):
+        for count in (counts if round_index % 2 == 0 else list(reversed(counts))):
+            data = tempfile.mkdtemp(prefix="bench-shards-")
+            servers = [Server("stock", [f"{bin_dir}/stock"], {"PORT": "5802", "LOG_LEVEL": "warning",
+                              "DATABASE_PATH": f"{data}/stock.sqlite"}, "http://127.0.0.1:5802/health")]
+            entries = []
+            try:
+                for index in range(count):
+                    slots = f"{index * 1024 // count}-{(index + 1) * 1024 // count - 1}"
+                    port = 5810 + index
+                    servers.append(Server(f"trade-{index}", [f"{bin_dir}/trade"], {
+                        "PORT": str(port), "LOG_LEVEL": "warning", "JWT_SECRET": SECRET, "TRADE_SLOTS": slots,
+                        "STOCK_URL": "http://127.0.0.1:5802", "INITIAL_CASH": "1000000000.00",
+                        "DATABASE_PATH": f"{data}/trade-{index}.sqlite"}, f"http://127.0.0.1:{port}/health"))
+                    entries.append(f"{slots}=http://127.0.0.1:{port}")
+                servers.append(Server("gateway", [f"{bin_dir}/gateway"], {
+                    "PORT": "5800", "LOG_LEVEL": "warning", "JWT_SECRET": SECRET, "RATE_LIMIT_RPS": "0", "EVENT_LOOPS": "2",
+                    "AUTH_URL": "http://127.0.0.1:5801", "STOCK_URL": "http://127.0.0.1:5802",
+                    "TRADE_SHARDS": " ".join(entries)}, "http://127.0.0.1:5800/health"))
+                # SERVER_CPU pinning is Server's default; undo it: every process may use both cores.
+                for server in servers:
+                    for pid in server.pids():
+                        subprocess.run(["taskset", "-pc", "0-1", str(pid)], capture_output=True)
+                results[count].append(wrk("http://127.0.0.1:5800/trade/buy", 64, script=script))
+            finally:
+                for server in reversed(servers):
+                    server.stop()
+                shutil.rmtree(data, ignore_errors=True)
+    print("| trade shards | orders/s | p50 ms | p99 ms | non-2xx |")
+    print("|---|---|---|---|---|")
+    for count in counts:
+        runs = results[count]
+        median = lambda key: sorted(r[key] for r in runs)[len(runs) // 2]
+        print(f"| {count} | {median('rps'):,.0f} | {median('p50'):.2f} | {median('p99'):.2f} | "
+              f"{sum(r['non2xx'] for r in runs)} |", flush=True)
+
+
 def mode_gateway(bin_dir):
     data = tempfile.mkdtemp(prefix="bench-")
     env = {"LOG_LEVEL": "warning", "JWT_SECRET": SECRET}
@@ -510,6 +564,6 @@ if __name__ == "__main__":
           f"{ROUNDS} round(s), medians\n")
     try:
         {"server": mode_server, "idle": mode_idle, "rss": mode_rss, "stock": mode_stock, "auth": mode_auth,
-         "trade": mode_trade, "gateway": mode_gateway, "ab": mode_ab, "ab-health": mode_ab_health}[mode](bin_dir)
+         "trade": mode_trade, "gateway": mode_gateway, "shards": mode_shards, "ab": mode_ab, "ab-health": mode_ab_health}[mode](bin_dir)
     finally:
         stop_all_started()  # also after a failed start: no process outlives the benchmark

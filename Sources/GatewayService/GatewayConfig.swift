@@ -7,7 +7,10 @@ public struct GatewayConfig: Sendable {
     public var jwtSecretIsDevelopmentDefault: Bool
     public var authURL: ServiceURL
     public var stockURL: ServiceURL
+    /// `TRADE_URL`: the one trade process that owns every account, unless `TRADE_SHARDS` is set.
     public var tradeURL: ServiceURL
+    /// Which trade shard owns each account slot: `TRADE_SHARDS`, or `TRADE_URL` owning all of them.
+    public var tradeShards: ShardMap
     public var upstreamTimeoutMs: Int
     /// How much longer than `UPSTREAM_TIMEOUT_MS` the gateway waits for trade. Trade starts no order
     /// later than its own `UPSTREAM_TIMEOUT_MS` after receiving it; what may follow is that order's
@@ -17,6 +20,9 @@ public struct GatewayConfig: Sendable {
     /// How long `GET /health` waits for each upstream's own `/health` before marking it `down`
     /// (API.md "Gateway": "within 1 s").
     public static let upstreamHealthTimeoutMs = 1_000
+    /// `Retry-After` of the 503 for an unreachable trade shard: about a pod's restart on a
+    /// liveness failure, and the trade service's own `Retry-After`.
+    public static let shardRetryAfterSeconds = 5
     /// Tokens per second per client address; 0 turns rate limiting off.
     public var rateLimitRPS: Int
     public var rateLimitBurst: Int
@@ -34,6 +40,14 @@ public struct GatewayConfig: Sendable {
         authURL = try environment.serviceURL("AUTH_URL", default: "http://127.0.0.1:5001")
         stockURL = try environment.serviceURL("STOCK_URL", default: "http://127.0.0.1:5002")
         tradeURL = try environment.serviceURL("TRADE_URL", default: "http://127.0.0.1:5003")
+        if let shards = environment.raw("TRADE_SHARDS") {
+            guard environment.raw("TRADE_URL") == nil else {
+                throw ConfigError("TRADE_SHARDS", "and TRADE_URL are both set; TRADE_SHARDS names every trade shard")
+            }
+            tradeShards = try ShardMap(parsing: shards, variable: "TRADE_SHARDS")
+        } else {
+            tradeShards = ShardMap(single: tradeURL)
+        }
         upstreamTimeoutMs = try environment.int("UPSTREAM_TIMEOUT_MS", default: 5000, in: 10...120_000)
         rateLimitRPS = try environment.int("RATE_LIMIT_RPS", default: 100, in: 0...1_000_000)
         rateLimitBurst = try environment.int("RATE_LIMIT_BURST", default: 200, in: 0...10_000_000)

@@ -11,6 +11,9 @@ enum GatewayRejection: Error, Equatable, Sendable {
     case badGateway(upstream: String)
     /// The named upstream service did not answer within `UPSTREAM_TIMEOUT_MS` (504).
     case gatewayTimeout(upstream: String)
+    /// The trade shard that owns the account could not be reached (503): with several shards the
+    /// gateway and the other shards are fine, so this is "that account, try again", not a 502.
+    case shardUnavailable(shard: String)
 }
 
 /// Every problem type the gateway answers of its own.
@@ -29,6 +32,7 @@ extension GatewayRejection: ProblemOutcome {
         case .rateLimited: GatewayProblems.rateLimited
         case .badGateway: GatewayProblems.badGateway
         case .gatewayTimeout: GatewayProblems.gatewayTimeout
+        case .shardUnavailable: HTTPProblems.serviceUnavailable
         }
     }
 
@@ -37,12 +41,15 @@ extension GatewayRejection: ProblemOutcome {
         case .rateLimited: "This client is over its request rate; slow down."
         case .badGateway(let upstream): "The \(upstream) service could not be reached."
         case .gatewayTimeout(let upstream): "The \(upstream) service did not answer in time."
+        case .shardUnavailable(let shard):
+            "The trade shard holding this account (\(shard)) cannot be reached; nothing was changed by this request."
         }
     }
 
     var headers: HTTPHeaders {
         switch self {
         case .rateLimited(let seconds): ["Retry-After": String(seconds)]
+        case .shardUnavailable: ["Retry-After": String(GatewayConfig.shardRetryAfterSeconds)]
         case .badGateway, .gatewayTimeout: HTTPHeaders()
         }
     }
@@ -52,6 +59,7 @@ extension GatewayRejection: ProblemOutcome {
         case .rateLimited: "rate-limited"
         case .badGateway: "bad-gateway"
         case .gatewayTimeout: "gateway-timeout"
+        case .shardUnavailable: "shard-unavailable"
         }
     }
 }

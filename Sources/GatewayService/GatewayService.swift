@@ -23,10 +23,10 @@ public enum GatewayService {
         let endpoints = Endpoints(
             auth: ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group),
             stock: ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group),
-            trade: ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs,
-                                group: group, honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"]),
+            trade: TradeShards(map: config.tradeShards, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs, group: group),
             web: try WebAssets.load(environment: environment, logger: logger))
-        let health = AggregateHealth(upstreams: [("auth", config.authURL), ("stock", config.stockURL), ("trade", config.tradeURL)],
+        let upstreams = [("auth", config.authURL), ("stock", config.stockURL)] + endpoints.trade.upstreams
+        let health = AggregateHealth(upstreams: upstreams,
                                      timeoutMs: GatewayConfig.upstreamHealthTimeoutMs, group: group)
         let limiter = config.rateLimitRPS > 0 ? RateLimiter(rate: config.rateLimitRPS, burst: config.rateLimitBurst,
                                                               bucketsMax: config.rateLimitClientsMax) : nil
@@ -39,7 +39,8 @@ public enum GatewayService {
     struct Endpoints: Sendable {
         let auth: ReverseProxy
         let stock: ReverseProxy
-        let trade: ReverseProxy
+        /// One relay per trade shard, chosen by the token's user.
+        let trade: TradeShards
         /// The browser app (issue 25); `nil` when no `Web/` folder was found (its routes answer 404).
         let web: WebAssets?
     }

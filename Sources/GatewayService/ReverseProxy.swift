@@ -16,9 +16,13 @@ final class ReverseProxy: Sendable {
     /// only there does a forwarded key make a resend safe. Elsewhere the key is just a field, and
     /// `/auth/register` sent twice would race its own first copy.
     let honoursIdempotencyKey: Set<Substring>
+    /// Whether an upstream that cannot be reached is 503 (one trade shard of several) rather than 502.
+    let unreachableIsUnavailable: Bool
 
-    init(name: String, url: ServiceURL, timeoutMs: Int, group: EventLoopGroup, honoursIdempotencyKey: Set<Substring> = []) {
+    init(name: String, url: ServiceURL, timeoutMs: Int, group: EventLoopGroup, honoursIdempotencyKey: Set<Substring> = [],
+         unreachableIsUnavailable: Bool = false) {
         self.name = name
+        self.unreachableIsUnavailable = unreachableIsUnavailable
         metrics = UpstreamMetrics(upstream: name)
         client = HTTPClient(configuration: .init(host: url.host, port: url.port, timeout: .milliseconds(timeoutMs)),
                             group: group)
@@ -63,8 +67,10 @@ final class ReverseProxy: Sendable {
                 metrics.record(status: response.status, since: start)
                 reply.send(Self.relayed(response, toHead: isHead))
             case .failure(let error):
-                metrics.record(status: error == .timedOut ? 504 : 502, since: start)
-                reply.send(.problem(for: error == .timedOut ? Self.gatewayTimeout(name) : Self.badGateway(name)))
+                let rejection = error == .timedOut ? Self.gatewayTimeout(name)
+                    : unreachableIsUnavailable ? GatewayRejection.shardUnavailable(shard: name) : Self.badGateway(name)
+                metrics.record(status: rejection.problemType.status, since: start)
+                reply.send(.problem(for: rejection))
             }
         }
     }

@@ -92,11 +92,12 @@ public final class ServiceHost: Sendable {
     ///   - health: replaces the plain `/health` (the gateway aggregates its upstreams').
     ///   - middleware: the service's own, inside observability and outside authentication.
     ///   - authenticator: verifies the tokens of routes whose ``Access`` needs one.
+    ///   - afterAuthentication: the service's middleware that needs the verified user (trade's shard check).
     ///   - onShutdown: runs after the server has drained (close databases, pools).
     public init<Endpoints>(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(),
                            group: EventLoopGroup? = nil, routes: [Route<Endpoints>], endpoints: Endpoints,
                            health: Endpoint = ServiceHost.plainHealth, middleware: [any Middleware] = [],
-                           authenticator: (any Authenticator)? = nil,
+                           authenticator: (any Authenticator)? = nil, afterAuthentication: [any Middleware] = [],
                            onShutdown: @escaping @Sendable () async -> Void = {}) throws {
         ServiceMetrics.bootstrap()
         var builder = RouterBuilder(logger: logger)
@@ -105,6 +106,7 @@ public final class ServiceHost: Sendable {
         builder.add(ObservabilityMiddleware(logger: logger, routes: builder.patterns))
         for item in middleware { builder.add(item) }
         if let authenticator { builder.add(AuthenticationMiddleware(authenticator)) }
+        for item in afterAuthentication { builder.add(item) }
         let router = builder.build()
         var limits = limits
         limits.bodyBytesMax = config.maxBodyBytes

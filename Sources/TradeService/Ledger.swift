@@ -62,15 +62,19 @@ final class Ledger: Sendable {
     /// Told of every order event once its commit returned.
     let hub: OrderEventHub
     private let pendingOrdersMax: Int
+    /// Asked again inside each job's transaction: a slot frozen for a move takes no more writes.
+    let ownership: SlotOwnership
     private let queue = Mutex<(jobs: [Pending], writerActive: Bool)>(([], false))
 
     init(path: String, initialCash: Cents, limits: TradeLimits, fees: FeeSchedule = .zero,
-         clock: any TradeClock = SystemClock(), hub: OrderEventHub? = nil) throws(StorageError) {
+         clock: any TradeClock = SystemClock(), hub: OrderEventHub? = nil,
+         ownership: SlotOwnership = SlotOwnership(owned: .all)) throws(StorageError) {
         self.initialCash = initialCash
         self.fees = fees
         self.limits = limits
         self.clock = clock
         self.hub = hub ?? OrderEventHub(subscribersMax: limits.eventSubscribersMax)
+        self.ownership = ownership
         pendingOrdersMax = limits.pendingOrdersMax
         database = try SQLiteDatabase.open(path: path, durability: .full, busyTimeout: limits.sqliteBusyTimeout,
                                            migrator: Self.migrator)
@@ -256,17 +260,26 @@ final class Ledger: Sendable {
     }
 
     private func commit(_ jobs: [(job: LedgerJob, deadline: ContinuousClock.Instant)]) async -> [Result<LedgerOutput, any Error>] {
-        let (initialCash, fees, limits, now) = (self.initialCash, self.fees, self.limits, clock.now())
+        let (initialCash, fees, limits, now, ownership) = (self.initialCash, self.fees, self.limits, clock.now(), self.ownership)
         do {
             let (results, events) = try await database.writeWithoutTransaction { db in
                 var results: [Result<LedgerOutput, any Error>] = []
-                let scope = WriteScope(db: db, now: now, initialCash: initialCash, fees: fees, limits: limits)
+                let scope = WriteScope(db: db, now: now, initialCash: initialCash, fees: fees, limits: limits,
+                                       ownership: ownership)
                 try db.inTransaction(.immediate) {
                     for (job, deadline) in jobs {
                         // Checked after BEGIN IMMEDIATE, which may have waited out the busy timeout:
                         // a job whose caller has given up (the gateway's 504) must not execute.
                         guard ContinuousClock.now < deadline else {
                             results.append(.failure(OrderRejection.timedOut))
+                            continue
+                        }
+                        // Freezing a slot takes this same write lock (SlotAdmin), so a job either
+                        // committed before the freeze or sees it here (the matcher checks per order).
+                        if let userID = job.userID, case .failure(let refusal) = Result(catching: { () throws(ShardRejection) in
+                            try ownership.check(userID: userID, write: true)
+                        }) {
+                            results.append(.failure(refusal))
                             continue
                         }
                         do {

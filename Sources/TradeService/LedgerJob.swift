@@ -11,6 +11,16 @@ enum LedgerJob: Sendable {
     /// One tick of the matcher.
     case match(MatchPlan)
 
+    /// The one account the job changes; `nil` for the matcher's tick, which checks each order's.
+    var userID: Int64? {
+        switch self {
+        case .market(let order): order.userID
+        case .place(let request): request.userID
+        case .cancel(let userID, _): userID
+        case .match: nil
+        }
+    }
+
     func apply(_ scope: WriteScope) throws -> LedgerOutput {
         switch self {
         case .market(let order):

@@ -27,7 +27,9 @@ enum OrderMatching {
         let due = try Row.fetchAll(scope.db.cachedStatement(sql: """
             SELECT * FROM orders WHERE status = 'new' AND expires_at_ms <= ? ORDER BY expires_at_ms, id LIMIT ?
             """), arguments: [scope.nowMs, budget]).map(TradeOrder.init(row:))
-        for order in due {
+        // An account whose slot is frozen for a move (or gone) is left as it is: its orders move
+        // with it and fill on their new shard.
+        for order in due where scope.mayWrite(order.userID) {
             _ = try scope.savepoint { try OrderBook.close(order, as: .expired, scope: scope) }
             report.expired += 1
         }
@@ -51,7 +53,7 @@ enum OrderMatching {
                 arguments: [p, symbol, budget]).map(TradeOrder.init(row:))
             budget -= candidates.count
             if budget <= 0 { report.truncated = true }
-            for var order in candidates {
+            for var order in candidates where scope.mayWrite(order.userID) {
                 if order.kind == .stop_limit && !order.triggered {
                     try OrderBook.markTriggered(order, db: scope.db)
                     order.triggered = true

@@ -16,6 +16,11 @@ public struct TradeConfig: Sendable {
     public var limits: TradeLimits
     /// The commission schedule (`COMMISSION_*`; free by default).
     public var fees: FeeSchedule
+    /// `TRADE_SLOTS`: the account slots this shard serves (`none` for a new shard that waits for a
+    /// slot move); `nil` when unset: every slot for a new database, else what the database says.
+    public var slots: SlotSet?
+    /// `TRADE_ADMIN_PORT`: the slot-move listener on 127.0.0.1 (README "Trade shards"); `nil`, off.
+    public var adminPort: Int?
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {
@@ -32,6 +37,15 @@ public struct TradeConfig: Sendable {
         upstreamTimeoutMs = try environment.int("UPSTREAM_TIMEOUT_MS", default: 5000, in: 10...120_000)
         limits = try TradeLimits(environment: environment)
         fees = try FeeSchedule(environment: environment)
+        if let text = environment.raw("TRADE_SLOTS") {
+            guard let slots = text == "none" ? SlotSet() : SlotSet(parsing: Substring(text)) else {
+                throw ConfigError("TRADE_SLOTS", "must be none or list slots and ranges below \(AccountSlot.count) like 0-255,300, none twice, got \"\(text)\"")
+            }
+            self.slots = slots
+        } else {
+            slots = nil
+        }
+        adminPort = environment.raw("TRADE_ADMIN_PORT") == nil ? nil : try environment.int("TRADE_ADMIN_PORT", default: 0, in: 0...65535)
         databasePath = try environment.databasePath(service: "trade")
     }
 }

@@ -117,7 +117,7 @@ struct TradeHandlers: Sendable {
             TradeMetrics.order(side, outcome: "executed")
             return HTTPResponse(status: 201, contentType: JSONCoding.contentType, body: try body.jsonBytes())
         case .failure(let error):
-            TradeMetrics.order(side, outcome: (error as? OrderRejection)?.outcome ?? "error")
+            TradeMetrics.order(side, outcome: (error as? any ProblemOutcome)?.outcome ?? "error")
             throw error
         }
     }

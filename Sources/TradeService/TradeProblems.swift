@@ -48,11 +48,13 @@ enum TradeProblems {
     static let priceUnavailable = ProblemType(503, "/problems/price-unavailable", title: "Price unavailable")
     static let orderNotCancelable = ProblemType(409, "/problems/order-not-cancelable", title: "Order not cancelable")
     static let tooManyOpenOrders = ProblemType(422, "/problems/too-many-open-orders", title: "Too many open orders")
+    /// 421: the account belongs to another trade shard (``ShardRejection``).
+    static let wrongShard = ProblemType(421, "/problems/wrong-shard", title: "Wrong shard")
 
     /// Trade's kinds (the registry `ProblemRegistryTests` checks against `openapi.yaml`).
     package static let all: [ProblemType] = [
         insufficientFunds, insufficientShares, orderTooSmall, idempotencyKeyReused, idempotencyKeyInFlight,
-        priceUnavailable, orderNotCancelable, tooManyOpenOrders, StockSymbol.unknownProblem,
+        priceUnavailable, orderNotCancelable, tooManyOpenOrders, wrongShard, StockSymbol.unknownProblem,
     ]
 }
 

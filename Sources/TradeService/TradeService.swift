@@ -11,8 +11,25 @@ public enum TradeService {
         -> ServiceHost {
         let config = try TradeConfig(environment: environment)
         Environment.warnIfDevelopmentSecret(config.jwtSecretIsDevelopmentDefault, logger: logger)
+        let ownership = SlotOwnership(owned: SlotSet())
         let ledger = try ConfigError.naming("DATABASE_PATH") {
-            try Ledger(path: config.databasePath, initialCash: config.initialCash, limits: config.limits, fees: config.fees)
+            try Ledger(path: config.databasePath, initialCash: config.initialCash, limits: config.limits, fees: config.fees,
+                       ownership: ownership)
+        }
+        // A new shard's ids start at its first slot × 2^40 (README "Trade shards"): shards never
+        // hand out the same id, so a moved account keeps its transaction ids. Slot 0's shard
+        // (and a single shard) starts at 1 as before.
+        let idBase = Int64(config.slots?.slots.first ?? 0) << 40
+        do {
+            let configured = config.slots
+            ownership.replace(with: try await ledger.database.writeImmediate { db in
+                try SlotTransfer.seedSequences(db, base: idBase)
+                return try SlotOwnership.load(db, configured: configured)
+            })
+        } catch let error as SlotOwnership.StoredSlotsDisagree {
+            throw ConfigError("TRADE_SLOTS", error.description)
+        } catch {
+            throw ConfigError("DATABASE_PATH", "\(error)")
         }
         let group = try ServiceHost.makeEventLoops(config.common)
         let tokens = await TokenService(secret: config.jwtSecret)
@@ -35,8 +52,16 @@ public enum TradeService {
                 try? await Task.sleep(for: .seconds(min(3600, max(1, config.idempotencyTTLSeconds / 2))))
             }
         }
+        let admin = try config.adminPort.map { port in
+            try ConfigError.naming("TRADE_ADMIN_PORT") {
+                try SlotAdmin.serve(SlotAdmin(ledger: ledger, ownership: ownership), port: port, group: group, logger: logger)
+            }
+        }
+        if let admin { logger.info("slot admin listening", metadata: ["port": "\(admin.port)"]) }
         return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group, routes: routes,
-                               endpoints: handlers, authenticator: tokens, onShutdown: {
+                               endpoints: handlers, authenticator: tokens,
+                               afterAuthentication: [ShardMiddleware(ownership: ownership)], onShutdown: {
+            await admin?.shutdown()
             purge.cancel()
             matching.cancel()
             try? ledger.close()

@@ -14,9 +14,12 @@ final class WriteScope {
     let initialCash: Cents
     let fees: FeeSchedule
     let limits: TradeLimits
+    /// Which accounts this shard may change now (a slot frozen for a move may not be).
+    let ownership: SlotOwnership
     private(set) var events: [(userID: Int64, eventID: Int64)] = []
 
-    init(db: Database, now: Date, initialCash: Cents, fees: FeeSchedule, limits: TradeLimits) {
+    init(db: Database, now: Date, initialCash: Cents, fees: FeeSchedule, limits: TradeLimits,
+         ownership: SlotOwnership = SlotOwnership(owned: .all)) {
         self.db = db
         self.now = now
         nowText = Timestamp.rfc3339(now)
@@ -24,7 +27,11 @@ final class WriteScope {
         self.initialCash = initialCash
         self.fees = fees
         self.limits = limits
+        self.ownership = ownership
     }
+
+    /// Whether this shard may change `userID`'s account in this transaction.
+    func mayWrite(_ userID: Int64) -> Bool { (try? ownership.check(userID: userID, write: true)) != nil }
 
     /// Runs `body` in a SAVEPOINT: on a throw, its changes and the events it wrote are undone and
     /// the error passes on; the rest of the batch goes on.

@@ -62,7 +62,7 @@ PROBLEM_TYPES = {
     "/problems/invalid-credentials": 401, "/problems/not-found": 404,
     "/problems/unknown-symbol": 404, "/problems/method-not-allowed": 405,
     "/problems/username-taken": 409, "/problems/idempotency-in-flight": 409,
-    "/problems/payload-too-large": 413, "/problems/uri-too-long": 414,
+    "/problems/payload-too-large": 413, "/problems/uri-too-long": 414, "/problems/wrong-shard": 421,
     "/problems/insufficient-funds": 422, "/problems/insufficient-shares": 422,
     "/problems/idempotency-key-reused": 422, "/problems/order-too-small": 422,
     "/problems/order-not-cancelable": 409, "/problems/too-many-open-orders": 422,
