@@ -11,6 +11,10 @@ enum GatewayRejection: Error, Equatable, Sendable {
     case badGateway(upstream: String)
     /// The named upstream service did not answer within `UPSTREAM_TIMEOUT_MS` (504).
     case gatewayTimeout(upstream: String)
+    /// The client holds `STREAMS_PER_PEER_MAX` event streams already (429).
+    case tooManyStreams(perPeerMax: Int)
+    /// The gateway holds `STREAMS_MAX` event streams already (503).
+    case streamsExhausted
 }
 
 /// Every problem type the gateway answers of its own.
@@ -18,9 +22,11 @@ enum GatewayProblems {
     static let rateLimited = ProblemType(429, "/problems/rate-limited", title: "Too many requests")
     static let badGateway = ProblemType(502, "/problems/bad-gateway", title: "Bad gateway")
     static let gatewayTimeout = ProblemType(504, "/problems/gateway-timeout", title: "Gateway timeout")
+    static let tooManyStreams = ProblemType(429, "/problems/too-many-streams", title: "Too many streams")
+    static let streamsExhausted = ProblemType(503, "/problems/streams-exhausted", title: "No stream available")
 
     /// The gateway's kinds (the registry `ProblemRegistryTests` checks against `openapi.yaml`).
-    package static let all: [ProblemType] = [rateLimited, badGateway, gatewayTimeout]
+    package static let all: [ProblemType] = [rateLimited, badGateway, gatewayTimeout, tooManyStreams, streamsExhausted]
 }
 
 extension GatewayRejection: ProblemOutcome {
@@ -29,6 +35,8 @@ extension GatewayRejection: ProblemOutcome {
         case .rateLimited: GatewayProblems.rateLimited
         case .badGateway: GatewayProblems.badGateway
         case .gatewayTimeout: GatewayProblems.gatewayTimeout
+        case .tooManyStreams: GatewayProblems.tooManyStreams
+        case .streamsExhausted: GatewayProblems.streamsExhausted
         }
     }
 
@@ -37,13 +45,18 @@ extension GatewayRejection: ProblemOutcome {
         case .rateLimited: "This client is over its request rate; slow down."
         case .badGateway(let upstream): "The \(upstream) service could not be reached."
         case .gatewayTimeout(let upstream): "The \(upstream) service did not answer in time."
+        case .tooManyStreams(let max): "This client holds \(max) event streams already; close one first."
+        case .streamsExhausted: "The gateway holds as many event streams as it can; retry later."
         }
     }
 
     var headers: HTTPHeaders {
         switch self {
         case .rateLimited(let seconds): ["Retry-After": String(seconds)]
-        case .badGateway, .gatewayTimeout: HTTPHeaders()
+        // A stream lasts until closed; 5 s is a guess at when one might be, and a client's
+        // EventSource retries on its own schedule (a few seconds) anyway.
+        case .streamsExhausted: ["Retry-After": "5"]
+        case .badGateway, .gatewayTimeout, .tooManyStreams: HTTPHeaders()
         }
     }
 
@@ -52,6 +65,8 @@ extension GatewayRejection: ProblemOutcome {
         case .rateLimited: "rate-limited"
         case .badGateway: "bad-gateway"
         case .gatewayTimeout: "gateway-timeout"
+        case .tooManyStreams: "too-many-streams"
+        case .streamsExhausted: "streams-exhausted"
         }
     }
 }

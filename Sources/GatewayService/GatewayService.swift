@@ -20,11 +20,16 @@ public enum GatewayService {
         // Trade refuses to start an order later than its own UPSTREAM_TIMEOUT_MS after receiving it
         // (TradeHandlers); the grace covers that order's commit and the trip back, so with equal
         // settings the gateway never answers 504 for an order that then executes.
+        let streams = StreamAdmission(streamsMax: config.streamsMax, streamsPerPeerMax: config.streamsPerPeerMax)
+        let idle = config.streamIdleTimeoutMs
         let endpoints = Endpoints(
-            auth: ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group),
-            stock: ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group),
+            auth: ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group, streams: streams,
+                               streamIdleTimeoutMs: idle),
+            stock: ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group, streams: streams,
+                                streamIdleTimeoutMs: idle),
             trade: ReverseProxy(name: "trade", url: config.tradeURL, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs,
-                                group: group, honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"]),
+                                group: group, streams: streams, streamIdleTimeoutMs: idle,
+                                honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"]),
             web: try WebAssets.load(environment: environment, logger: logger))
         let health = AggregateHealth(upstreams: [("auth", config.authURL), ("stock", config.stockURL), ("trade", config.tradeURL)],
                                      timeoutMs: GatewayConfig.upstreamHealthTimeoutMs, group: group)
