@@ -18,23 +18,20 @@ struct StreamShutdownTests {
                 #expect(try await rawBlocking { client.nextEvent()?.event } == "quote")
             }
 
-            let gatewayProcess = try #require(suite.process("gateway"))
-            let start = ContinuousClock.now
-            gatewayProcess.signal(SIGTERM)
-            #expect(await gatewayProcess.waitForExit(timeout: .seconds(10)))
-            let gatewayTook = ContinuousClock.now - start
-            #expect(gatewayProcess.exitStatus == 0)
-            #expect(gatewayTook < .seconds(5), "the gateway took \(gatewayTook): it waited for its streams")
+            try await Self.terminatesPromptly(try #require(suite.process("gateway")))
             for client in gateway { #expect(try await rawBlocking { client.awaitEnd(timeout: .seconds(2)) }) }
-
-            let stock = try #require(suite.process("stock"))
-            let stockStart = ContinuousClock.now
-            stock.signal(SIGTERM)
-            #expect(await stock.waitForExit(timeout: .seconds(10)))
-            let stockTook = ContinuousClock.now - stockStart
-            #expect(stock.exitStatus == 0)
-            #expect(stockTook < .seconds(5), "stock took \(stockTook): it waited for its stream")
+            try await Self.terminatesPromptly(try #require(suite.process("stock")))
             #expect(try await rawBlocking { direct.awaitEnd(timeout: .seconds(2)) })
         }
+    }
+
+    /// SIGTERM, then an exit 0 well before the 8 s drain timeout (which waiting for a stream would take).
+    static func terminatesPromptly(_ process: ServiceProcess) async throws {
+        let start = ContinuousClock.now
+        process.signal(SIGTERM)
+        #expect(await process.waitForExit(timeout: .seconds(10)))
+        let took = ContinuousClock.now - start
+        #expect(process.exitStatus == 0)
+        #expect(took < .seconds(5), "\(process.name) took \(took): it waited for its streams")
     }
 }
