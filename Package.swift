@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StockServiceTests", dependencies: ["StockService", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TradeServiceTests", dependencies: ["TradeService", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TradeServiceTests", dependencies: ["TradeService", "TestSupport", "MarketData", "Money"], swiftSettings: strict),
         .testTarget(name: "GatewayServiceTests", dependencies: ["GatewayService", "ServiceKit"], swiftSettings: strict),
         .testTarget(name: "ServiceTests", dependencies: [
             "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport",
@@ -128,3 +128,13 @@ let package = Package(
         ], swiftSettings: strict),
     ]
 )
+
+// The whole package under a sanitizer (`scripts/sanitize`): SANITIZE_FARM names a folder that mirrors
+// Sources/ and Tests/ with links, plus Tests/Sanitizers/Mutex.swift in each target that imports
+// Synchronization (that file says why: ThreadSanitizer cannot see Swift's futex-based Mutex). Every
+// target is built from there; unset, nothing changes.
+if let farm = Context.environment["SANITIZE_FARM"] {
+    for target in package.targets {
+        target.path = farm + "/" + (target.path ?? (target.type == .test ? "Tests/" : "Sources/") + target.name)
+    }
+}

@@ -143,7 +143,9 @@ public final class HTTPClient: Sendable {
     public func send(_ request: ClientRequest, writingFields writeFields: (inout [UInt8]) -> Void = { _ in },
                      completion: @escaping @Sendable (Result<ClientResponse, HTTPClientError>) -> Void) {
         let current = EventLoop.current
-        let pool = pools.first { $0.loop === current } ?? pools.first { $0.loop === group.next() }!
+        // `next()` once: called inside the search it advances per pool compared, and with two loops
+        // from off-loop callers (the trade matcher's task) could match none and trap.
+        let pool = pools.first { $0.loop === current } ?? { let next = group.next(); return pools.first { $0.loop === next }! }()
         let loop = pool.loop
         let bytes = RequestSerializer.serialize(request, versionAndHost: versionAndHost, writingFields: writeFields)
         let job = UpstreamJob(bytes: bytes, isHead: request.method == "HEAD", omittedResponseFields: request.omittedResponseFields,

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Money
+import Routing
 import ServiceKit
 import Storage
 import Synchronization
@@ -48,17 +49,28 @@ struct StoredResponse: Sendable, Equatable {
 /// is refused at once (``OrderRejection/queueFull``) and changes nothing.
 final class Ledger: Sendable {
     struct Pending: Sendable {
-        let order: Order
-        let continuation: CheckedContinuation<Result<TransactionBody, any Error>, Never>
+        let job: LedgerJob
+        let deadline: ContinuousClock.Instant
+        let continuation: CheckedContinuation<Result<LedgerOutput, any Error>, Never>
     }
 
     let database: DatabasePool
     private let initialCash: Cents
+    private let fees: FeeSchedule
+    private let limits: TradeLimits
+    private let clock: any TradeClock
+    /// Told of every order event once its commit returned.
+    let hub: OrderEventHub
     private let pendingOrdersMax: Int
-    private let queue = Mutex<(orders: [Pending], writerActive: Bool)>(([], false))
+    private let queue = Mutex<(jobs: [Pending], writerActive: Bool)>(([], false))
 
-    init(path: String, initialCash: Cents, limits: TradeLimits) throws(StorageError) {
+    init(path: String, initialCash: Cents, limits: TradeLimits, fees: FeeSchedule = .zero,
+         clock: any TradeClock = SystemClock(), hub: OrderEventHub? = nil) throws(StorageError) {
         self.initialCash = initialCash
+        self.fees = fees
+        self.limits = limits
+        self.clock = clock
+        self.hub = hub ?? OrderEventHub(subscribersMax: limits.eventSubscribersMax)
         pendingOrdersMax = limits.pendingOrdersMax
         database = try SQLiteDatabase.open(path: path, durability: .full, busyTimeout: limits.sqliteBusyTimeout,
                                            migrator: Self.migrator)
@@ -108,19 +120,105 @@ final class Ledger: Sendable {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v2-orders") { db in
+            // Reservations live beside what they hold, where a CHECK keeps them covered: cash held
+            // by open buys never exceeds the cash, shares held by open sells never exceed the holding.
+            try db.execute(sql: """
+                ALTER TABLE accounts ADD COLUMN reserved_cents INTEGER NOT NULL DEFAULT 0
+                    CHECK (reserved_cents >= 0 AND reserved_cents <= cash_cents);
+                ALTER TABLE accounts ADD COLUMN open_orders INTEGER NOT NULL DEFAULT 0 CHECK (open_orders >= 0);
+                ALTER TABLE holdings ADD COLUMN reserved_shares INTEGER NOT NULL DEFAULT 0
+                    CHECK (reserved_shares >= 0 AND reserved_shares <= quantity);
+                ALTER TABLE transactions ADD COLUMN fee_cents INTEGER NOT NULL DEFAULT 0 CHECK (fee_cents >= 0);
+                CREATE TABLE orders (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES accounts(user_id),
+                    symbol TEXT NOT NULL,
+                    side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+                    quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 1000000),
+                    type TEXT NOT NULL CHECK (type IN ('market', 'limit', 'stop', 'stop_limit')),
+                    time_in_force TEXT NOT NULL CHECK (time_in_force IN ('day', 'gtc', 'ioc', 'fok')),
+                    limit_price_units INTEGER CHECK (limit_price_units > 0),
+                    stop_price_units INTEGER CHECK (stop_price_units > 0),
+                    status TEXT NOT NULL CHECK (status IN ('new', 'filled', 'canceled', 'expired', 'rejected')),
+                    triggered INTEGER NOT NULL DEFAULT 0 CHECK (triggered IN (0, 1)),
+                    reserved_cents INTEGER NOT NULL CHECK (reserved_cents >= 0),
+                    reserved_shares INTEGER NOT NULL CHECK (reserved_shares >= 0),
+                    fee_cents INTEGER CHECK (fee_cents >= 0),
+                    filled_price_units INTEGER CHECK (filled_price_units > 0),
+                    created_at TEXT NOT NULL,
+                    filled_at TEXT,
+                    canceled_at TEXT,
+                    expired_at TEXT,
+                    expires_at_ms INTEGER,
+                    -- a closed order holds nothing; a filled one has its price and fee
+                    CHECK (status = 'new' OR (reserved_cents = 0 AND reserved_shares = 0)),
+                    CHECK ((status = 'filled') = (filled_price_units IS NOT NULL AND fee_cents IS NOT NULL)),
+                    CHECK (type IN ('market', 'stop') OR limit_price_units IS NOT NULL),
+                    CHECK (type IN ('market', 'limit') OR stop_price_units IS NOT NULL)
+                ) STRICT;
+                CREATE INDEX orders_by_user ON orders(user_id, id);
+                CREATE INDEX orders_open_by_symbol ON orders(symbol, id) WHERE status = 'new';
+                CREATE INDEX orders_open_by_expiry ON orders(expires_at_ms, id) WHERE status = 'new' AND expires_at_ms IS NOT NULL;
+                CREATE TABLE order_book (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    open_orders INTEGER NOT NULL CHECK (open_orders >= 0)
+                ) STRICT;
+                INSERT INTO order_book (id, open_orders) VALUES (1, 0);
+                CREATE TABLE order_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL,
+                    "order" TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX order_events_by_user ON order_events(user_id, id);
+                """)
+        }
         return migrator
     }
 
     // MARK: - Orders
 
     /// Executes `order` in the next batch; the result arrives after the batch committed. With
-    /// `PENDING_ORDERS_MAX` orders already waiting, fails at once with ``OrderRejection/queueFull``.
+    /// `PENDING_ORDERS_MAX` jobs already waiting, fails at once with ``OrderRejection/queueFull``.
     func execute(_ order: Order) async -> Result<TransactionBody, any Error> {
+        await submit(.market(order), deadline: order.deadline).flatMap {
+            guard case .transaction(let body) = $0 else { return .failure(HTTPError.internalError) }
+            return .success(body)
+        }
+    }
+
+    /// Places an order (`POST /trade/orders`).
+    func place(_ request: OrderRequest, deadline: ContinuousClock.Instant) async -> Result<TradeOrder, any Error> {
+        await submit(.place(request), deadline: deadline).flatMap {
+            guard case .order(let order) = $0 else { return .failure(HTTPError.internalError) }
+            return .success(order)
+        }
+    }
+
+    /// Cancels an open order of the user's (`DELETE /trade/orders/{id}`).
+    func cancel(userID: Int64, orderID: Int64, deadline: ContinuousClock.Instant) async -> Result<TradeOrder, any Error> {
+        await submit(.cancel(userID: userID, orderID: orderID), deadline: deadline).flatMap {
+            guard case .order(let order) = $0 else { return .failure(HTTPError.internalError) }
+            return .success(order)
+        }
+    }
+
+    /// Applies one tick of matching (``OrderMatcher``).
+    func match(_ plan: MatchPlan) async -> Result<MatchReport, any Error> {
+        await submit(.match(plan), deadline: ContinuousClock.now + .seconds(60)).flatMap {
+            guard case .matched(let report) = $0 else { return .failure(HTTPError.internalError) }
+            return .success(report)
+        }
+    }
+
+    /// Queues `job` for the writer; the result arrives after its batch committed.
+    func submit(_ job: LedgerJob, deadline: ContinuousClock.Instant) async -> Result<LedgerOutput, any Error> {
         await withCheckedContinuation { continuation in
             enum Admission { case queued, queuedStartWriter, refused }
             let admission = queue.withLock { state -> Admission in
-                guard state.orders.count < pendingOrdersMax else { return .refused }
-                state.orders.append(Pending(order: order, continuation: continuation))
+                guard state.jobs.count < pendingOrdersMax else { return .refused }
+                state.jobs.append(Pending(job: job, deadline: deadline, continuation: continuation))
                 if state.writerActive { return .queued }
                 state.writerActive = true
                 return .queuedStartWriter
@@ -133,73 +231,70 @@ final class Ledger: Sendable {
         }
     }
 
-    /// Orders waiting for the writer now, and whether a writer is running (tests watch the bound).
+    /// Jobs waiting for the writer now, and whether a writer is running (tests watch the bound).
     var pending: (orders: Int, writerActive: Bool) {
-        queue.withLock { ($0.orders.count, $0.writerActive) }
+        queue.withLock { ($0.jobs.count, $0.writerActive) }
     }
 
-    /// Commits batches until the queue is empty. Orders that arrive while a batch commits form
-    /// the next batch: under load, batches grow by themselves; alone, an order commits at once.
+    /// Commits batches until the queue is empty. Jobs that arrive while a batch commits form
+    /// the next batch: under load, batches grow by themselves; alone, a job commits at once.
     private func drain() async {
         while true {
             let batch = queue.withLock { state -> [Pending] in
-                guard !state.orders.isEmpty else {
+                guard !state.jobs.isEmpty else {
                     state.writerActive = false
                     return []
                 }
-                let taken = Array(state.orders.prefix(TradeLimits.ordersPerCommitMax))
-                state.orders.removeFirst(taken.count)
+                let taken = Array(state.jobs.prefix(TradeLimits.ordersPerCommitMax))
+                state.jobs.removeFirst(taken.count)
                 return taken
             }
             if batch.isEmpty { return }
-            let results = await commit(batch.map(\.order))
+            let results = await commit(batch.map { ($0.job, $0.deadline) })
             for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
         }
     }
 
-    private func commit(_ orders: [Order]) async -> [Result<TransactionBody, any Error>] {
-        let initialCash = self.initialCash
+    private func commit(_ jobs: [(job: LedgerJob, deadline: ContinuousClock.Instant)]) async -> [Result<LedgerOutput, any Error>] {
+        let (initialCash, fees, limits, now) = (self.initialCash, self.fees, self.limits, clock.now())
         do {
-            return try await database.writeWithoutTransaction { db in
-                var results: [Result<TransactionBody, any Error>] = []
+            let (results, events) = try await database.writeWithoutTransaction { db in
+                var results: [Result<LedgerOutput, any Error>] = []
+                let scope = WriteScope(db: db, now: now, initialCash: initialCash, fees: fees, limits: limits)
                 try db.inTransaction(.immediate) {
-                    let executedAt = Timestamp.rfc3339()
-                    let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
-                    for order in orders {
+                    for (job, deadline) in jobs {
                         // Checked after BEGIN IMMEDIATE, which may have waited out the busy timeout:
-                        // an order whose caller has given up (the gateway's 504) must not execute.
-                        guard ContinuousClock.now < order.deadline else {
+                        // a job whose caller has given up (the gateway's 504) must not execute.
+                        guard ContinuousClock.now < deadline else {
                             results.append(.failure(OrderRejection.timedOut))
                             continue
                         }
-                        var outcome: Result<TransactionBody, any Error> = .failure(CancellationError())
                         do {
-                            try db.inSavepoint {
-                                outcome = .success(try OrderExecution.apply(order, db: db, initialCash: initialCash,
-                                                                            executedAt: executedAt, nowMs: nowMs))
-                                return .commit
-                            }
+                            // Each job in its own savepoint: one job's 422 never affects another.
+                            results.append(.success(try scope.savepoint { try job.apply(scope) }))
                         } catch {
-                            outcome = .failure(error)  // the savepoint rolled back: this order changed nothing
+                            results.append(.failure(error))
                         }
-                        results.append(outcome)
                     }
                     return .commit
                 }
-                return results
+                return (results, scope.events)
             }
+            // Only now are the events durable: subscribers may read them.
+            for event in events { hub.publish(userID: event.userID, eventID: event.eventID) }
+            return results
         } catch {
-            // The commit itself failed: no order of the batch happened. A lock held past the busy
+            // The commit itself failed: no job of the batch happened. A lock held past the busy
             // timeout is "try again" (503); anything else stays unexpected (500, logged).
             let busy = (error as? DatabaseError).map { $0.resultCode == .SQLITE_BUSY || $0.resultCode == .SQLITE_LOCKED } ?? false
-            return orders.map { _ in .failure(busy ? OrderRejection.storageBusy : error) }
+            return jobs.map { _ in .failure(busy ? OrderRejection.storageBusy : error) }
         }
     }
 
     // MARK: - Reads
 
     /// The account's cash and holdings, creating the account with the initial cash on first use.
-    func account(userID: Int64) async throws -> (cash: Cents, holdings: [Holding]) {
+    func account(userID: Int64) async throws -> (cash: Cents, reserved: Cents, holdings: [Holding]) {
         if let found = try await database.read({ db in try Self.readAccount(db, userID: userID) }) { return found }
         let initialCash = self.initialCash
         return try await database.writeImmediate { db in
@@ -208,15 +303,15 @@ final class Ledger: Sendable {
         }
     }
 
-    private static func readAccount(_ db: Database, userID: Int64) throws -> (cash: Cents, holdings: [Holding])? {
-        guard let cash = try Int64.fetchOne(db, sql: "SELECT cash_cents FROM accounts WHERE user_id = ?",
-                                            arguments: [userID]) else { return nil }
+    private static func readAccount(_ db: Database, userID: Int64) throws -> (cash: Cents, reserved: Cents, holdings: [Holding])? {
+        guard let account = try Row.fetchOne(db, sql: "SELECT cash_cents, reserved_cents FROM accounts WHERE user_id = ?",
+                                             arguments: [userID]) else { return nil }
         let holdings = try Row.fetchAll(db, sql: """
             SELECT symbol, quantity, cost_basis_cents FROM holdings WHERE user_id = ? ORDER BY symbol
             """, arguments: [userID]).map {
             Holding(symbol: $0["symbol"], quantity: $0["quantity"], costBasis: Cents(minorUnits: $0["cost_basis_cents"]))
         }
-        return (Cents(minorUnits: cash), holdings)
+        return (Cents(minorUnits: account["cash_cents"]), Cents(minorUnits: account["reserved_cents"]), holdings)
     }
 
     /// A page of the user's transactions, newest first, and the `before` of the next page.

@@ -11,6 +11,8 @@ struct TransactionBody: Encodable, Equatable {
     let quantity: Int64
     let price: Price
     let total: Cents
+    /// The commission (``FeeSchedule``); `total` stays `price × quantity` and `cash_after` pays both.
+    let fee: Cents
     let cash_after: Cents
     let executed_at: String
 
@@ -37,6 +39,10 @@ struct TransactionsPage: Encodable {
 
 struct AccountBody: Encodable {
     let cash: Cents
+    /// Cash held by open buys, fees included.
+    let reserved: Cents
+    /// `cash − reserved`: what a new order may spend.
+    let buying_power: Cents
     let currency: String
     let holdings_value: Cents
     let total_value: Cents

@@ -14,6 +14,8 @@ public struct TradeConfig: Sendable {
     public var upstreamTimeoutMs: Int
     /// The service's bounds (`PENDING_ORDERS_MAX`, SQLite's busy timeout).
     public var limits: TradeLimits
+    /// The commission schedule (`COMMISSION_*`; free by default).
+    public var fees: FeeSchedule
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {
@@ -29,6 +31,7 @@ public struct TradeConfig: Sendable {
         stockURL = try environment.serviceURL("STOCK_URL", default: "http://127.0.0.1:5002")
         upstreamTimeoutMs = try environment.int("UPSTREAM_TIMEOUT_MS", default: 5000, in: 10...120_000)
         limits = try TradeLimits(environment: environment)
+        fees = try FeeSchedule(environment: environment)
         databasePath = try environment.databasePath(service: "trade")
     }
 }

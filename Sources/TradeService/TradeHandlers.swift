@@ -36,21 +36,16 @@ struct TradeHandlers: Sendable {
     /// A JSON number token (what JSONSerialization already accepted, so only its first byte matters).
     private static func isNumberToken(_ raw: Substring) -> Bool { raw.utf8.first.map(isIntegerByte) ?? false }
 
-    private struct OrderRequestBody: Decodable {
+    private struct OrderRequestBody: Decodable, OrderQuantity {
         let symbol: String
         let quantity: Int64
     }
 
-    private func order(_ side: Order.Side, _ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        // The order's whole budget (price lookup, queue, lock) is UPSTREAM_TIMEOUT_MS from here: the
-        // gateway waits that plus `GatewayConfig.tradeCommitGraceMs`, so an order either executes in
-        // time for its 201 to reach the client or is refused (503) without executing.
-        let deadline = ContinuousClock.now + .milliseconds(config.upstreamTimeoutMs)
-        let user = try context.requireUser()
-        // 400s first: body, symbol, quantity, key (API.md: malformed, then unknown, then rules).
-        let body: OrderRequestBody
+    /// Decodes an order body whose `quantity` must be a JSON integer of 1 to 1,000,000 shares.
+    static func decodeOrder<Body: Decodable & OrderQuantity>(_ type: Body.Type, from request: HTTPRequest) throws -> Body {
+        let body: Body
         do {
-            body = try JSONCoding.decode(OrderRequestBody.self, from: request)
+            body = try JSONCoding.decode(Body.self, from: request)
         } catch {
             // JSONDecoder reports a number an Int64 cannot hold (`1.5`, `1e30`, 20 digits) as
             // unreadable JSON without naming the field. When that number is what failed (valid JSON,
@@ -65,31 +60,50 @@ struct TradeHandlers: Sendable {
         guard let raw = JSONCoding.rawMember("quantity", in: request.body), Self.isIntegerToken(raw)
         else { throw Self.quantityNotInteger }
         guard (1...1_000_000).contains(body.quantity) else { throw Self.quantityOutOfRange }
-        guard let symbol = StockSymbol.normalize(body.symbol) else {
+        return body
+    }
+
+    static func symbol(_ raw: String) throws -> String {
+        guard let symbol = StockSymbol.normalize(raw) else {
             throw HTTPError.invalidRequest("symbol must be 1 to 10 characters of A-Z, 0-9, '.' and '-'.")
         }
-        var idempotency: (key: String, fingerprint: String)? = nil
-        if let key = request.headers["Idempotency-Key"] {
-            guard IdempotencyGate.isValid(key) else {
-                throw HTTPError.invalidRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.")
-            }
-            idempotency = (key, "\(request.method) \(request.path) \(symbol) \(body.quantity)")
+        return symbol
+    }
+
+    private func order(_ side: Order.Side, _ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        // The order's whole budget (price lookup, queue, lock) is UPSTREAM_TIMEOUT_MS from here: the
+        // gateway waits that plus `GatewayConfig.tradeCommitGraceMs`, so an order either executes in
+        // time for its 201 to reach the client or is refused (503) without executing.
+        let deadline = ContinuousClock.now + .milliseconds(config.upstreamTimeoutMs)
+        let user = try context.requireUser()
+        // 400s first: body, symbol, quantity, key (API.md: malformed, then unknown, then rules).
+        let body = try Self.decodeOrder(OrderRequestBody.self, from: request)
+        let symbol = try Self.symbol(body.symbol)
+        return try await keyed(request, user: user, side: side,
+                               fingerprint: "\(request.method) \(request.path) \(symbol) \(body.quantity)") { idempotency in
+            try await execute(side, symbol: symbol, quantity: body.quantity, user: user, idempotency: idempotency,
+                              deadline: deadline, context: context)
         }
-        guard let idempotency else {
-            return try await execute(side, symbol: symbol, quantity: body.quantity, user: user, idempotency: nil,
-                                     deadline: deadline, context: context)
+    }
+
+    /// Runs `run` under the request's `Idempotency-Key`, if any: a replay answers the stored
+    /// response, a key in use is 409, a key used with another request (`fingerprint`) is 422.
+    func keyed(_ request: HTTPRequest, user: AuthenticatedUser, side: Order.Side, fingerprint: String,
+               run: ((key: String, fingerprint: String)?) async throws -> HTTPResponse) async throws -> HTTPResponse {
+        guard let key = request.headers["Idempotency-Key"] else { return try await run(nil) }
+        guard IdempotencyGate.isValid(key) else {
+            throw HTTPError.invalidRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
-        guard gate.claim(userID: user.id, key: idempotency.key) else { throw OrderRejection.idempotencyKeyInFlight }
-        defer { gate.release(userID: user.id, key: idempotency.key) }
+        guard gate.claim(userID: user.id, key: key) else { throw OrderRejection.idempotencyKeyInFlight }
+        defer { gate.release(userID: user.id, key: key) }
         let notBefore = Int64(Date().timeIntervalSince1970 * 1000) - Int64(config.idempotencyTTLSeconds) * 1000
-        if let stored = try await ledger.storedResponse(userID: user.id, key: idempotency.key, notBeforeMs: notBefore) {
-            guard stored.fingerprint == idempotency.fingerprint else { throw OrderRejection.idempotencyKeyReused }
+        if let stored = try await ledger.storedResponse(userID: user.id, key: key, notBeforeMs: notBefore) {
+            guard stored.fingerprint == fingerprint else { throw OrderRejection.idempotencyKeyReused }
             TradeMetrics.order(side, outcome: "replayed")
             return HTTPResponse(status: stored.status, contentType: JSONCoding.contentType, body: stored.body,
                                 headers: ["Idempotent-Replayed": "true"])
         }
-        return try await execute(side, symbol: symbol, quantity: body.quantity, user: user, idempotency: idempotency,
-                                 deadline: deadline, context: context)
+        return try await run((key, fingerprint))
     }
 
     private func execute(_ side: Order.Side, symbol: String, quantity: Int64, user: AuthenticatedUser,
@@ -109,7 +123,7 @@ struct TradeHandlers: Sendable {
     }
 
     /// The current price, or 404/503 before anything changes.
-    private func currentPrice(_ symbol: String, context: RequestContext) async throws -> Price {
+    func currentPrice(_ symbol: String, context: RequestContext) async throws -> Price {
         let start = ContinuousClock.now
         let result = await stock.price(symbol, requestID: context.requestID)
         ServiceMetrics.timer("price_lookup_duration_seconds").recordInterval(ContinuousClock.now - start)
@@ -128,17 +142,18 @@ struct TradeHandlers: Sendable {
 
     func account(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let user = try context.requireUser()
-        let (cash, holdings) = try await ledger.account(userID: user.id)
+        let (cash, reserved, holdings) = try await ledger.account(userID: user.id)
         let valuation = await value(holdings, context: context)
         let holdingsValue = try valuation.holdingsValue()
-        return try JSONCoding.response(AccountBody(cash: cash, currency: "USD", holdings_value: holdingsValue,
+        return try JSONCoding.response(AccountBody(cash: cash, reserved: reserved, buying_power: try cash.subtracting(reserved),
+                                                   currency: "USD", holdings_value: holdingsValue,
                                                    total_value: try cash.adding(holdingsValue),
                                                    prices_stale: valuation.stale ? true : nil))
     }
 
     func portfolio(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let user = try context.requireUser()
-        let (cash, holdings) = try await ledger.account(userID: user.id)
+        let (cash, _, holdings) = try await ledger.account(userID: user.id)
         let valuation = await value(holdings, context: context)
         let lines = try valuation.lines.map { line -> HoldingBody in
             let marketValue = try line.price.total(quantity: line.holding.quantity)
@@ -192,13 +207,18 @@ struct TradeHandlers: Sendable {
     }
 
     /// A query value of plain digits within `range`; `nil` when absent.
-    private static func digits(_ raw: Substring?, name: String, range: ClosedRange<Int>) throws -> Int? {
+    static func digits(_ raw: Substring?, name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let raw else { return nil }
         guard !raw.isEmpty, raw.utf8.count <= 19, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let value = Int(raw), range.contains(value)
         else { throw HTTPError.invalidRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).") }
         return value
     }
+}
+
+/// An order body's share count, checked the same way on every order route.
+protocol OrderQuantity {
+    var quantity: Int64 { get }
 }
 
 /// Orders by side and outcome.

@@ -27,6 +27,14 @@ enum OrderRejection: Error, Equatable, Sendable {
     case timedOut
     /// `PENDING_ORDERS_MAX` orders already wait for the writer (503).
     case queueFull
+    /// No such order of this user's (404, also for another user's order).
+    case orderNotFound
+    /// The order is already filled, canceled, expired or rejected (409).
+    case orderNotCancelable
+    /// The user has `OPEN_ORDERS_PER_USER_MAX` open orders (422).
+    case tooManyOpenOrders
+    /// `OPEN_ORDERS_MAX` orders are open across all users (503).
+    case orderBookFull
 }
 
 /// Every problem type trade answers of its own; `unknown-symbol` is ``StockSymbol/unknownProblem``
@@ -38,11 +46,13 @@ enum TradeProblems {
     static let idempotencyKeyReused = ProblemType(422, "/problems/idempotency-key-reused", title: "Idempotency key reused")
     static let idempotencyKeyInFlight = ProblemType(409, "/problems/idempotency-in-flight", title: "Request in progress")
     static let priceUnavailable = ProblemType(503, "/problems/price-unavailable", title: "Price unavailable")
+    static let orderNotCancelable = ProblemType(409, "/problems/order-not-cancelable", title: "Order not cancelable")
+    static let tooManyOpenOrders = ProblemType(422, "/problems/too-many-open-orders", title: "Too many open orders")
 
     /// Trade's kinds (the registry `ProblemRegistryTests` checks against `openapi.yaml`).
     package static let all: [ProblemType] = [
         insufficientFunds, insufficientShares, orderTooSmall, idempotencyKeyReused, idempotencyKeyInFlight,
-        priceUnavailable, StockSymbol.unknownProblem,
+        priceUnavailable, orderNotCancelable, tooManyOpenOrders, StockSymbol.unknownProblem,
     ]
 }
 
@@ -57,7 +67,10 @@ extension OrderRejection: ProblemOutcome {
         case .priceUnavailable: TradeProblems.priceUnavailable
         case .idempotencyKeyReused: TradeProblems.idempotencyKeyReused
         case .idempotencyKeyInFlight: TradeProblems.idempotencyKeyInFlight
-        case .storageBusy, .timedOut, .queueFull: HTTPProblems.serviceUnavailable
+        case .storageBusy, .timedOut, .queueFull, .orderBookFull: HTTPProblems.serviceUnavailable
+        case .orderNotFound: RoutingProblems.notFound
+        case .orderNotCancelable: TradeProblems.orderNotCancelable
+        case .tooManyOpenOrders: TradeProblems.tooManyOpenOrders
         }
     }
 
@@ -74,16 +87,20 @@ extension OrderRejection: ProblemOutcome {
         case .storageBusy: "The order could not be recorded right now; nothing was changed."
         case .timedOut: "The order could not be executed in time; nothing was changed."
         case .queueFull: "Too many orders are waiting to be recorded; nothing was changed."
+        case .orderNotFound: "No order with this id exists for this account."
+        case .orderNotCancelable: "The order is no longer open (filled, canceled, expired or rejected)."
+        case .tooManyOpenOrders: "The account already has as many open orders as allowed; cancel one first."
+        case .orderBookFull: "The service holds as many open orders as it can; nothing was changed."
         }
     }
 
     /// Every 503 of trade says when to try again (API.md); nothing else carries extra fields.
     var headers: HTTPHeaders {
         switch self {
-        case .priceUnavailable, .storageBusy, .timedOut, .queueFull:
+        case .priceUnavailable, .storageBusy, .timedOut, .queueFull, .orderBookFull:
             ["Retry-After": String(TradeLimits.retryAfterSeconds)]
         case .insufficientFunds, .insufficientShares, .orderTooSmall, .amountOverflow, .unknownSymbol,
-             .idempotencyKeyReused, .idempotencyKeyInFlight:
+             .idempotencyKeyReused, .idempotencyKeyInFlight, .orderNotFound, .orderNotCancelable, .tooManyOpenOrders:
             HTTPHeaders()
         }
     }
@@ -101,6 +118,10 @@ extension OrderRejection: ProblemOutcome {
         case .storageBusy: "storage-busy"
         case .timedOut: "timed-out"
         case .queueFull: "queue-full"
+        case .orderNotFound: "order-not-found"
+        case .orderNotCancelable: "order-not-cancelable"
+        case .tooManyOpenOrders: "too-many-open-orders"
+        case .orderBookFull: "order-book-full"
         }
     }
 }

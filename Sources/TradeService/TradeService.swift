@@ -12,14 +12,15 @@ public enum TradeService {
         let config = try TradeConfig(environment: environment)
         Environment.warnIfDevelopmentSecret(config.jwtSecretIsDevelopmentDefault, logger: logger)
         let ledger = try ConfigError.naming("DATABASE_PATH") {
-            try Ledger(path: config.databasePath, initialCash: config.initialCash, limits: config.limits)
+            try Ledger(path: config.databasePath, initialCash: config.initialCash, limits: config.limits, fees: config.fees)
         }
         let group = try ServiceHost.makeEventLoops(config.common)
         let tokens = await TokenService(secret: config.jwtSecret)
-        let handlers = TradeHandlers(config: config, ledger: ledger,
-                                     stock: StockPriceClient(url: config.stockURL, timeoutMs: config.upstreamTimeoutMs,
-                                                             group: group),
+        let stock = StockPriceClient(url: config.stockURL, timeoutMs: config.upstreamTimeoutMs, group: group)
+        let handlers = TradeHandlers(config: config, ledger: ledger, stock: stock,
                                      gate: IdempotencyGate(), lastPrices: LastPrices(try ledger.lastPrices()))
+        let matcher = OrderMatcher(ledger: ledger, prices: stock)
+        let matching = Task { await matcher.run(every: config.limits.matchInterval, logger: logger) }
         let purge = Task {
             // Expired Idempotency-Keys are ignored at once and deleted here, hourly and at start.
             while !Task.isCancelled {
@@ -27,12 +28,17 @@ public enum TradeService {
                 if let removed = try? await ledger.purgeKeys(olderThanMs: cutoff), removed > 0 {
                     logger.info("purged expired idempotency keys", metadata: ["count": "\(removed)"])
                 }
+                let eventCutoff = Timestamp.rfc3339(Date(timeIntervalSinceNow: -Double(config.limits.orderEventTTLSeconds)))
+                if let removed = try? await ledger.purgeOrderEvents(before: eventCutoff), removed > 0 {
+                    logger.info("purged old order events", metadata: ["count": "\(removed)"])
+                }
                 try? await Task.sleep(for: .seconds(min(3600, max(1, config.idempotencyTTLSeconds / 2))))
             }
         }
         return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group, routes: routes,
                                endpoints: handlers, authenticator: tokens, onShutdown: {
             purge.cancel()
+            matching.cancel()
             try? ledger.close()
         })
     }
@@ -44,5 +50,9 @@ public enum TradeService {
         Route("POST", "/trade/sell", .token, handler: { $0.sell }),
         Route("GET", "/trade/portfolio", .token, handler: { $0.portfolio }),
         Route("GET", "/trade/transactions", .token, handler: { $0.transactions }),
+        Route("POST", "/trade/orders", .token, handler: { $0.placeOrder }),
+        Route("GET", "/trade/orders", .token, handler: { $0.listOrders }),
+        Route("GET", "/trade/orders/{id}", .token, handler: { $0.getOrder }),
+        Route("DELETE", "/trade/orders/{id}", .token, handler: { $0.cancelOrder }),
     ]
 }

@@ -26,6 +26,8 @@ final class TradeHarness: Sendable {
         var idempotencyTTLSeconds: Int?
         /// Trade's `UPSTREAM_TIMEOUT_MS`: generous unless a test wants the timeout to fire.
         var upstreamTimeoutMs = 15_000
+        /// More of trade's variables (fees, order bounds, `MATCH_INTERVAL_MS`).
+        var environment: [String: String] = [:]
     }
 
     static let secret = "trade-tests-secret-0123456789-abcdefghijkl"
@@ -106,6 +108,7 @@ final class TradeHarness: Sendable {
                            "JWT_SECRET": secret, "STOCK_URL": stockURL, "INITIAL_CASH": options.initialCash,
                            "UPSTREAM_TIMEOUT_MS": String(options.upstreamTimeoutMs)]
         if let ttl = options.idempotencyTTLSeconds { environment["IDEMPOTENCY_TTL_SECONDS"] = String(ttl) }
+        environment.merge(options.environment) { _, new in new }
         let trade = try await TradeService.start(environment: Environment(environment), logger: quietLogger)
         return TradeHarness(options: options, folder: folder, fake: fake, stock: stock, silentStock: silentStock, trade: trade,
                             tokens: await TokenService(secret: secret))
@@ -151,6 +154,7 @@ final class TradeHarness: Sendable {
                            "JWT_SECRET": Self.secret, "INITIAL_CASH": options.initialCash, "UPSTREAM_TIMEOUT_MS": String(options.upstreamTimeoutMs)]
         environment["STOCK_URL"] = stock.map { "http://127.0.0.1:\($0.port)" } ?? "http://127.0.0.1:1"
         if let ttl = options.idempotencyTTLSeconds { environment["IDEMPOTENCY_TTL_SECONDS"] = String(ttl) }
+        environment.merge(options.environment) { _, new in new }
         let host = try await TradeService.start(environment: Environment(environment), logger: Self.quietLogger)
         trade.withLock { $0 = (host, TestClient(port: host.port, timeout: .seconds(30))) }
     }

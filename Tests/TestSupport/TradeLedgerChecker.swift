@@ -28,6 +28,8 @@ public struct TradeLedgerChecker: Sendable {
         public var transactions: [TradeTransaction] = []
         /// Cash after the replay, in cents.
         public var cashCents: Int64 = 0
+        /// Fees paid, summed over the log.
+        public var feesCents: Int64 = 0
         /// Holdings after the replay, by symbol.
         public var holdings: [String: Holding] = [:]
 
@@ -99,9 +101,11 @@ public struct TradeLedgerChecker: Sendable {
               (2...4).contains(TradeDecimal.decimals(item.price))
         else { return problem("price is not a positive amount with 2 to 4 decimals") }
         guard (1...1_000_000).contains(item.quantity) else { return problem("quantity out of range") }
-        guard TradeDecimal.decimals(item.total) == 2, TradeDecimal.decimals(item.cashAfter) == 2,
-              let total = TradeDecimal.units(item.total, scale: 2), let cashAfter = TradeDecimal.units(item.cashAfter, scale: 2)
-        else { return problem("total or cash_after is not an amount with 2 decimals") }
+        guard TradeDecimal.decimals(item.total) == 2, TradeDecimal.decimals(item.cashAfter) == 2, TradeDecimal.decimals(item.fee) == 2,
+              let total = TradeDecimal.units(item.total, scale: 2), let cashAfter = TradeDecimal.units(item.cashAfter, scale: 2),
+              let fee = TradeDecimal.units(item.fee, scale: 2), fee >= 0
+        else { return problem("total, fee or cash_after is not an amount with 2 decimals") }
+        report.feesCents += fee
         let expectedTotal = TradeDecimal.totalCents(priceUnits: priceUnits, quantity: item.quantity)
         if total != expectedTotal { problem("total should be \(TradeDecimal.text(expectedTotal, scale: 2))") }
         if !Self.isRFC3339UTC(item.executedAt) {
@@ -111,13 +115,15 @@ public struct TradeLedgerChecker: Sendable {
         var holding = report.holdings[item.symbol] ?? Holding(quantity: 0, costBasisCents: 0)
         switch item.side {
         case "buy":
-            report.cashCents -= total
+            // API.md: the fee is paid from cash and joins the cost basis.
+            report.cashCents -= total + fee
             if report.cashCents < 0 { problem("cash went negative") }
             holding.quantity += item.quantity
-            holding.costBasisCents += total
+            holding.costBasisCents += total + fee
         case "sell":
             if holding.quantity < item.quantity { problem("sold \(item.quantity) of \(holding.quantity) shares") }
-            report.cashCents += total
+            // A sell's fee comes out of its proceeds.
+            report.cashCents += total - fee
             let removed = holding.quantity > 0
                 ? TradeDecimal.divideHalfEven(holding.costBasisCents * item.quantity, by: holding.quantity) : 0
             holding.quantity -= item.quantity

@@ -8,6 +8,8 @@ public struct TradeTransaction: Sendable, Hashable, CustomStringConvertible {
     public let quantity: Int64
     public let price: String
     public let total: String
+    /// The commission (`"0.00"` with the default free schedule).
+    public let fee: String
     public let cashAfter: String
     public let executedAt: String
 
@@ -16,12 +18,12 @@ public struct TradeTransaction: Sendable, Hashable, CustomStringConvertible {
     public init?(json: [String: Any]) {
         guard let id = Self.integer(json["id"]), let quantity = Self.integer(json["quantity"]),
               let side = json["side"] as? String, let symbol = json["symbol"] as? String,
-              let price = json["price"] as? String, let total = json["total"] as? String,
+              let price = json["price"] as? String, let total = json["total"] as? String, let fee = json["fee"] as? String,
               let cashAfter = json["cash_after"] as? String, let executedAt = json["executed_at"] as? String,
-              json.count == 8
+              json.count == 9
         else { return nil }
         (self.id, self.side, self.symbol, self.quantity) = (id, side, symbol, quantity)
-        (self.price, self.total, self.cashAfter, self.executedAt) = (price, total, cashAfter, executedAt)
+        (self.price, self.total, self.fee, self.cashAfter, self.executedAt) = (price, total, fee, cashAfter, executedAt)
     }
 
     /// Reads a response body.
@@ -40,6 +42,6 @@ public struct TradeTransaction: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "#\(id) \(side) \(quantity) \(symbol) @ \(price) = \(total) → \(cashAfter) at \(executedAt)"
+        "#\(id) \(side) \(quantity) \(symbol) @ \(price) = \(total) fee \(fee) → \(cashAfter) at \(executedAt)"
     }
 }

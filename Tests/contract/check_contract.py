@@ -65,6 +65,7 @@ PROBLEM_TYPES = {
     "/problems/payload-too-large": 413, "/problems/uri-too-long": 414,
     "/problems/insufficient-funds": 422, "/problems/insufficient-shares": 422,
     "/problems/idempotency-key-reused": 422, "/problems/order-too-small": 422,
+    "/problems/order-not-cancelable": 409, "/problems/too-many-open-orders": 422,
     "/problems/too-many-login-attempts": 429,
     "/problems/rate-limited": 429, "/problems/header-fields-too-large": 431,
     "/problems/internal-error": 500, "/problems/bad-gateway": 502,
@@ -274,6 +275,8 @@ def check_spec(report: Report, spec_path: Path) -> Spec | None:
         ("get", "/stocks/{symbol}"), ("get", "/stocks/{symbol}/history"), ("get", "/trade/account"),
         ("post", "/trade/buy"), ("post", "/trade/sell"), ("get", "/trade/portfolio"),
         ("get", "/trade/transactions"), ("get", "/health"), ("get", "/metrics"),
+        ("post", "/trade/orders"), ("get", "/trade/orders"), ("get", "/trade/orders/{id}"),
+        ("delete", "/trade/orders/{id}"),
     }
     paths = doc.get("paths", {})
     have = {(m, p) for p, item in paths.items() for m in item if m in HTTP_METHODS}

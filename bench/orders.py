@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Order engine benchmark (issue 26), run by hand: orders placed per second into a book that grows
+to 10,000 open orders, and fill latency (the price crossing an order's limit → the order seen
+`filled`) with those 10,000 orders open.
+
+  bench/orders.py                      # builds release binaries (as bench.py) unless BENCH_BIN_DIR is set
+  BENCH_BIN_DIR=DIR bench/orders.py    # the trade and stock binaries in DIR
+
+Stock runs in live mode against a fake provider in this script (QUOTE_TTL_SECONDS=0, no call budget),
+so the script moves the price; trade's matcher asks stock once per symbol per MATCH_INTERVAL_MS.
+Placement: 16 client threads, each with its own keep-alive connection, 10 users of 1,000 orders
+(OPEN_ORDERS_PER_USER_MAX), resting buys far below the price. Latency: a probe order whose limit
+only the next price crosses, then the provider's price moves, and a client polls
+GET /trade/orders/{id} every millisecond; the figure is from the move to the first `filled` reply, for
+each matching interval. Trade and stock are pinned to core 0, the clients to core 1 (as bench.py).
+"""
+import http.client, http.server, json, os, statistics, sys, tempfile, threading, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import SECRET, Server, build, stop_all_started, token_for  # noqa: E402
+
+PRICE = {"AAPL": "100.0000"}
+OPEN_ORDERS = 10_000
+USERS = 10
+THREADS = 16
+PROBES = int(os.environ.get("BENCH_PROBES", "20"))
+
+
+class FakeProvider(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        symbol = self.path.split("symbol=")[1].split("&")[0].upper() if "symbol=" in self.path else ""
+        price = PRICE.get(symbol)
+        quote = {} if price is None else {"01. symbol": symbol, "02. open": price, "03. high": price, "04. low": price,
+                                          "05. price": price, "06. volume": "1", "07. latest trading day": "2026-11-24",
+                                          "08. previous close": price, "09. change": "0.0000", "10. change percent": "0.0000%"}
+        body = json.dumps({"Global Quote": quote}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def request(conn, method, path, token, body=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
+    reply = conn.getresponse()
+    return reply.status, json.loads(reply.read() or b"null")
+
+
+def place_book(port):
+    tokens = [token_for(1000 + user) for user in range(USERS)]
+    per_thread = OPEN_ORDERS // THREADS
+    errors = []
+
+    def work(index):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for n in range(per_thread + (1 if index < OPEN_ORDERS % THREADS else 0)):
+            k = index + n * THREADS
+            # Limits from 50.00 to 59.99: far below the price, so every one rests.
+            body = {"symbol": "AAPL", "side": "buy", "quantity": 1, "type": "limit", "time_in_force": "gtc",
+                    "limit_price": f"{50 + (k % 1000) / 100:.2f}"}
+            status, reply = request(conn, "POST", "/trade/orders", tokens[k % USERS], body)
+            if status != 201 or reply.get("status") != "new":
+                errors.append((status, reply))
+        conn.close()
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise SystemExit(f"{len(errors)} placements failed, first: {errors[0]}")
+    return OPEN_ORDERS / elapsed, elapsed
+
+
+def probe_latencies(port, probes):
+    token = token_for(1)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies = []
+    for i in range(probes):
+        PRICE["AAPL"] = "100.0000"
+        time.sleep(0.05)
+        status, order = request(conn, "POST", "/trade/orders", token,
+                                {"symbol": "AAPL", "side": "buy", "quantity": 1, "type": "limit", "time_in_force": "gtc",
+                                 "limit_price": "99.00"})
+        assert status == 201 and order["status"] == "new", (status, order)
+        # A random phase against the matcher's ticks, as a real price move would have.
+        time.sleep((i % 10) * 0.0137)
+        moved = time.perf_counter()
+        PRICE["AAPL"] = "98.5000"
+        while True:
+            status, seen = request(conn, "GET", f"/trade/orders/{order['id']}", token)
+            if seen["status"] == "filled":
+                latencies.append((time.perf_counter() - moved) * 1000)
+                break
+            if time.perf_counter() - moved > 30:
+                raise SystemExit("probe not filled in 30 s")
+            time.sleep(0.001)
+    conn.close()
+    return latencies
+
+
+def run(bin_dir, interval_ms, port_base):
+    data = tempfile.mkdtemp(prefix="orders-bench-")
+    provider = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeProvider)
+    threading.Thread(target=provider.serve_forever, daemon=True).start()
+    stock_port, trade_port = port_base, port_base + 1
+    stock = Server("stock", [f"{bin_dir}/stock"], {
+        "PORT": str(stock_port), "LOG_LEVEL": "warning", "DATABASE_PATH": f"{data}/stock.sqlite", "API_KEY": "bench",
+        "STOCK_API_URL": f"http://127.0.0.1:{provider.server_address[1]}/query", "QUOTE_TTL_SECONDS": "0",
+        "PROVIDER_CALLS_PER_MINUTE": "0", "PROVIDER_CALLS_PER_DAY": "0", "EVENT_LOOPS": "1"},
+        f"http://127.0.0.1:{stock_port}/health")
+    trade = Server("trade", [f"{bin_dir}/trade"], {
+        "PORT": str(trade_port), "LOG_LEVEL": "warning", "JWT_SECRET": SECRET, "DATABASE_PATH": f"{data}/trade.sqlite",
+        "STOCK_URL": f"http://127.0.0.1:{stock_port}", "MATCH_INTERVAL_MS": str(interval_ms), "EVENT_LOOPS": "1",
+        "INITIAL_CASH": "1000000.00"}, f"http://127.0.0.1:{trade_port}/health")
+    try:
+        rate, elapsed = place_book(trade_port)
+        latencies = probe_latencies(trade_port, PROBES)
+        return rate, elapsed, latencies
+    finally:
+        trade.stop()
+        stock.stop()
+        provider.shutdown()
+
+
+if __name__ == "__main__":
+    os.sched_setaffinity(0, {1})
+    bin_dir = os.environ.get("BENCH_BIN_DIR") or build()
+    print(f"# orders — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+          f"{OPEN_ORDERS} open orders, {PROBES} probes per interval\n")
+    print("| MATCH_INTERVAL_MS | orders placed/s (10,000, c16) | fill latency p50 / p90 / max ms |")
+    print("|---|---|---|")
+    try:
+        for index, interval in enumerate([1000, 100, 20]):
+            rate, elapsed, lat = run(bin_dir, interval, 5950 + 2 * index)
+            lat.sort()
+            p90 = lat[min(len(lat) - 1, int(len(lat) * 0.9))]
+            print(f"| {interval} | {rate:,.0f} ({elapsed:.1f} s) | {statistics.median(lat):.1f} / {p90:.1f} / {lat[-1]:.1f} |",
+                  flush=True)
+    finally:
+        stop_all_started()
