@@ -54,9 +54,9 @@ extension GatewayRejection: ProblemOutcome {
         switch self {
         case .rateLimited(let seconds): ["Retry-After": String(seconds)]
         // A stream lasts until closed; 5 s is a guess at when one might be, and a client's
-        // EventSource retries on its own schedule (a few seconds) anyway.
-        case .streamsExhausted: ["Retry-After": "5"]
-        case .badGateway, .gatewayTimeout, .tooManyStreams: HTTPHeaders()
+        // EventSource retries on its own schedule (a few seconds) anyway. Every 429 says when.
+        case .streamsExhausted, .tooManyStreams: ["Retry-After": "5"]
+        case .badGateway, .gatewayTimeout: HTTPHeaders()
         }
     }
 

@@ -109,7 +109,7 @@ struct GatewayStreamTests {
             #expect(try await rawBlocking { second.readHead()?.status } == 200)
             let third = try await TestClient(port: port).get("/stocks/stream?symbols=C")
             #expect(third.status == 429, "\(third.text)")
-            #expect(third.string("type") == "/problems/too-many-streams")
+            #expect(third.string("type") == "/problems/too-many-streams" && third.headers["Retry-After"] == "5")
             #expect(await upstream.await { upstream.closed.value == 1 }, "the refused stream's upstream is closed")
             first.close()
             #expect(await upstream.await { upstream.closed.value == 2 })
