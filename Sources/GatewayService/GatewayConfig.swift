@@ -29,6 +29,16 @@ public struct GatewayConfig: Sendable {
     /// `RATE_LIMIT_CLIENTS_MAX`: token buckets kept (one per IPv4 address or IPv6 /64); about 64
     /// bytes each, so the default 100,000 is under 8 MiB. Past it the fullest buckets are dropped.
     public var rateLimitClientsMax: Int
+    /// `STREAMS_MAX`: event streams relayed at once (``StreamAdmission``). Each holds a client
+    /// connection and an upstream one, so the default is half of `MAX_CONNECTIONS`' 10,000.
+    public var streamsMax: Int
+    /// `STREAMS_PER_PEER_MAX`: event streams one client (address or /64) may hold; past it 429.
+    /// A browser keeps at most 6 HTTP/1.1 connections per host, so 16 leaves room for a few tabs
+    /// or a small office behind one address, while 16 is 0.3% of `STREAMS_MAX`.
+    public var streamsPerPeerMax: Int
+    /// `STREAM_IDLE_TIMEOUT_MS`: how long a relayed stream may be silent, heartbeats included,
+    /// before the gateway takes its upstream for dead and ends it (three 15 s heartbeats).
+    public var streamIdleTimeoutMs: Int
 
     /// Reads and validates the variables.
     public init(environment: Environment) throws {
@@ -52,6 +62,9 @@ public struct GatewayConfig: Sendable {
         rateLimitRPS = try environment.int("RATE_LIMIT_RPS", default: 100, in: 0...1_000_000)
         rateLimitBurst = try environment.int("RATE_LIMIT_BURST", default: 200, in: 0...10_000_000)
         rateLimitClientsMax = try environment.int("RATE_LIMIT_CLIENTS_MAX", default: RateLimiter.bucketsMax, in: 8...10_000_000)
+        streamsMax = try environment.int("STREAMS_MAX", default: 5_000, in: 1...1_000_000)
+        streamsPerPeerMax = try environment.int("STREAMS_PER_PEER_MAX", default: 16, in: 1...1_000_000)
+        streamIdleTimeoutMs = try environment.int("STREAM_IDLE_TIMEOUT_MS", default: 45_000, in: 100...3_600_000)
         if rateLimitRPS > 0 && rateLimitBurst < 1 {
             throw ConfigError("RATE_LIMIT_BURST", "must be at least 1 when RATE_LIMIT_RPS is set")
         }

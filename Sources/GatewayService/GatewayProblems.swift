@@ -14,6 +14,10 @@ enum GatewayRejection: Error, Equatable, Sendable {
     /// The trade shard that owns the account could not be reached (503): with several shards the
     /// gateway and the other shards are fine, so this is "that account, try again", not a 502.
     case shardUnavailable(shard: String)
+    /// The client holds `STREAMS_PER_PEER_MAX` event streams already (429).
+    case tooManyStreams(perPeerMax: Int)
+    /// The gateway holds `STREAMS_MAX` event streams already (503).
+    case streamsExhausted
 }
 
 /// Every problem type the gateway answers of its own.
@@ -21,9 +25,11 @@ enum GatewayProblems {
     static let rateLimited = ProblemType(429, "/problems/rate-limited", title: "Too many requests")
     static let badGateway = ProblemType(502, "/problems/bad-gateway", title: "Bad gateway")
     static let gatewayTimeout = ProblemType(504, "/problems/gateway-timeout", title: "Gateway timeout")
+    static let tooManyStreams = ProblemType(429, "/problems/too-many-streams", title: "Too many streams")
+    static let streamsExhausted = ProblemType(503, "/problems/streams-exhausted", title: "No stream available")
 
     /// The gateway's kinds (the registry `ProblemRegistryTests` checks against `openapi.yaml`).
-    package static let all: [ProblemType] = [rateLimited, badGateway, gatewayTimeout]
+    package static let all: [ProblemType] = [rateLimited, badGateway, gatewayTimeout, tooManyStreams, streamsExhausted]
 }
 
 extension GatewayRejection: ProblemOutcome {
@@ -33,6 +39,8 @@ extension GatewayRejection: ProblemOutcome {
         case .badGateway: GatewayProblems.badGateway
         case .gatewayTimeout: GatewayProblems.gatewayTimeout
         case .shardUnavailable: HTTPProblems.serviceUnavailable
+        case .tooManyStreams: GatewayProblems.tooManyStreams
+        case .streamsExhausted: GatewayProblems.streamsExhausted
         }
     }
 
@@ -43,6 +51,8 @@ extension GatewayRejection: ProblemOutcome {
         case .gatewayTimeout(let upstream): "The \(upstream) service did not answer in time."
         case .shardUnavailable(let shard):
             "The trade shard holding this account (\(shard)) cannot be reached; nothing was changed by this request."
+        case .tooManyStreams(let max): "This client holds \(max) event streams already; close one first."
+        case .streamsExhausted: "The gateway holds as many event streams as it can; retry later."
         }
     }
 
@@ -50,6 +60,9 @@ extension GatewayRejection: ProblemOutcome {
         switch self {
         case .rateLimited(let seconds): ["Retry-After": String(seconds)]
         case .shardUnavailable: ["Retry-After": String(GatewayConfig.shardRetryAfterSeconds)]
+        // A stream lasts until closed; 5 s is a guess at when one might be, and a client's
+        // EventSource retries on its own schedule (a few seconds) anyway. Every 429 says when.
+        case .streamsExhausted, .tooManyStreams: ["Retry-After": "5"]
         case .badGateway, .gatewayTimeout: HTTPHeaders()
         }
     }
@@ -60,6 +73,8 @@ extension GatewayRejection: ProblemOutcome {
         case .badGateway: "bad-gateway"
         case .gatewayTimeout: "gateway-timeout"
         case .shardUnavailable: "shard-unavailable"
+        case .tooManyStreams: "too-many-streams"
+        case .streamsExhausted: "streams-exhausted"
         }
     }
 }

@@ -20,10 +20,15 @@ public enum GatewayService {
         // Trade refuses to start an order later than its own UPSTREAM_TIMEOUT_MS after receiving it
         // (TradeHandlers); the grace covers that order's commit and the trip back, so with equal
         // settings the gateway never answers 504 for an order that then executes.
+        let streams = StreamAdmission(streamsMax: config.streamsMax, streamsPerPeerMax: config.streamsPerPeerMax)
+        let idle = config.streamIdleTimeoutMs
         let endpoints = Endpoints(
-            auth: ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group),
-            stock: ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group),
-            trade: TradeShards(map: config.tradeShards, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs, group: group),
+            auth: ReverseProxy(name: "auth", url: config.authURL, timeoutMs: timeout, group: group, streams: streams,
+                               streamIdleTimeoutMs: idle),
+            stock: ReverseProxy(name: "stock", url: config.stockURL, timeoutMs: timeout, group: group, streams: streams,
+                                streamIdleTimeoutMs: idle),
+            trade: TradeShards(map: config.tradeShards, timeoutMs: timeout + GatewayConfig.tradeCommitGraceMs, group: group,
+                               streams: streams, streamIdleTimeoutMs: idle),
             web: try WebAssets.load(environment: environment, logger: logger))
         let upstreams = [("auth", config.authURL), ("stock", config.stockURL)] + endpoints.trade.upstreams
         let health = AggregateHealth(upstreams: upstreams,

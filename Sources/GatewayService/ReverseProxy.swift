@@ -7,7 +7,8 @@ import Synchronization
 
 /// Forwards requests to one upstream service unchanged (method, path, query, body), minus the
 /// hop-by-hop fields (RFC 9110 §7.6.1) both ways, with `X-Forwarded-For`/`-Proto` and
-/// `X-Request-ID` added. Refused or broken upstreams are 502, slow ones 504.
+/// `X-Request-ID` added. Refused or broken upstreams are 502, slow ones 504. A `text/event-stream`
+/// answer is relayed as its bytes arrive (``relayStream(_:body:peer:)``), within ``StreamAdmission``.
 final class ReverseProxy: Sendable {
     let name: String
     let client: HTTPClient
@@ -18,14 +19,18 @@ final class ReverseProxy: Sendable {
     let honoursIdempotencyKey: Set<Substring>
     /// Whether an upstream that cannot be reached is 503 (one trade shard of several) rather than 502.
     let unreachableIsUnavailable: Bool
+    /// The gateway's streams, shared by every proxy.
+    let streams: StreamAdmission
 
-    init(name: String, url: ServiceURL, timeoutMs: Int, group: EventLoopGroup, honoursIdempotencyKey: Set<Substring> = [],
-         unreachableIsUnavailable: Bool = false) {
+    init(name: String, url: ServiceURL, timeoutMs: Int, group: EventLoopGroup, streams: StreamAdmission,
+         streamIdleTimeoutMs: Int = 45_000, honoursIdempotencyKey: Set<Substring> = [], unreachableIsUnavailable: Bool = false) {
         self.name = name
         self.unreachableIsUnavailable = unreachableIsUnavailable
         metrics = UpstreamMetrics(upstream: name)
-        client = HTTPClient(configuration: .init(host: url.host, port: url.port, timeout: .milliseconds(timeoutMs)),
-                            group: group)
+        var configuration = HTTPClient.Configuration(host: url.host, port: url.port, timeout: .milliseconds(timeoutMs))
+        configuration.streamIdleTimeoutMs = streamIdleTimeoutMs
+        client = HTTPClient(configuration: configuration, group: group)
+        self.streams = streams
         self.honoursIdempotencyKey = honoursIdempotencyKey
     }
 
@@ -48,6 +53,7 @@ final class ReverseProxy: Sendable {
                                             isRetryable: isRetryable)
         // HEAD keeps the upstream's Content-Length (``relayed``), so its lines come whole.
         upstreamRequest.omittedResponseFields = isHead ? nil : Self.omittedUpstreamFields
+        upstreamRequest.streamsEventStreams = !isHead
         let start = EventLoop.current?.now ?? .now
         // The fields are written straight into the upstream request's bytes. We are the edge:
         // whatever the client claims about forwarding is dropped (API.md).
@@ -65,7 +71,11 @@ final class ReverseProxy: Sendable {
             switch result {
             case .success(let response):
                 metrics.record(status: response.status, since: start)
-                reply.send(Self.relayed(response, toHead: isHead))
+                if let body = response.stream {
+                    reply.send(relayStream(response, body: body, peer: request.peer))
+                } else {
+                    reply.send(Self.relayed(response, toHead: isHead))
+                }
             case .failure(let error):
                 let rejection = error == .timedOut ? Self.gatewayTimeout(name)
                     : unreachableIsUnavailable ? GatewayRejection.shardUnavailable(shard: name) : Self.badGateway(name)
@@ -73,6 +83,35 @@ final class ReverseProxy: Sendable {
                 reply.send(.problem(for: rejection))
             }
         }
+    }
+
+    /// A streamed answer's head, relayed at once with its body to follow as the upstream sends it
+    /// (its heartbeats included: the gateway adds none, which could land inside an event). The
+    /// upstream connection stays with the stream until either side ends it: the client leaving
+    /// (or reading too slowly, or the drain) closes it, and the upstream ending finishes the
+    /// client's stream cleanly, so that the client reconnects (with `Last-Event-ID`).
+    private func relayStream(_ head: ClientResponse, body: ClientBodyStream, peer: String) -> HTTPResponse {
+        switch streams.admit(peer: peer) {
+        case .admitted:
+            break
+        case .peerFull:
+            body.cancel()
+            return .problem(for: GatewayRejection.tooManyStreams(perPeerMax: streams.streamsPerPeerMax))
+        case .full:
+            body.cancel()
+            return .problem(for: GatewayRejection.streamsExhausted)
+        }
+        let stream = ResponseStream(heartbeat: nil)
+        var relayed = Self.relayed(head, toHead: false)
+        relayed.stream = stream
+        let streams = streams
+        let loop = body.loop
+        stream.onClose {
+            streams.release(peer: peer)
+            if loop.inEventLoop { body.cancel() } else { loop.execute { body.cancel() } }
+        }
+        body.start(onData: { stream.write($0) }, onEnd: { _ in stream.finish() })
+        return relayed
     }
 
     /// The fields we add, around the two values that vary: a few copies per request, not one per

@@ -10,11 +10,12 @@ final class TradeShards: Sendable {
     let map: ShardMap
     let proxies: [ReverseProxy]
 
-    init(map: ShardMap, timeoutMs: Int, group: EventLoopGroup) {
+    init(map: ShardMap, timeoutMs: Int, group: EventLoopGroup, streams: StreamAdmission, streamIdleTimeoutMs: Int) {
         self.map = map
         let sharded = map.shards.count > 1
         proxies = map.shards.indices.map { index in
             ReverseProxy(name: Self.name(index, of: map), url: map.shards[index].url, timeoutMs: timeoutMs, group: group,
+                         streams: streams, streamIdleTimeoutMs: streamIdleTimeoutMs,
                          honoursIdempotencyKey: ["/trade/buy", "/trade/sell", "/trade/orders"],
                          unreachableIsUnavailable: sharded)
         }

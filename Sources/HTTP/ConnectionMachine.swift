@@ -21,6 +21,9 @@ struct ConnectionMachine {
         case readingBody
         /// A request is with the responder.
         case handling
+        /// A streamed response's head is out and its body is being produced
+        /// (``HTTPResponse/stream``): each piece becomes a chunk, a heartbeat fills idle stretches.
+        case streaming
         /// The last response is queued; the connection closes once it is written.
         case closing
         /// Written and half-closed; draining what the client still sends so the close does not
@@ -80,6 +83,12 @@ struct ConnectionMachine {
     private var dispatched: HTTPRequest? = nil
     /// The rejection of the last `.reject`, until the shell takes it.
     private var rejected: HTTPRejection? = nil
+    /// While streaming: whether the body is chunked (HTTP/1.1) rather than running to the close.
+    private var streamChunked = true
+    /// While streaming: what to write when idle for the heartbeat interval (`nil`: nothing).
+    private var streamHeartbeat: [UInt8]? = nil
+    /// The stream was closed because its client read too slowly (``HTTPLimits/streamBufferBytesMax``).
+    private(set) var streamOverflowed = false
 
     /// A connection accepted at `now`.
     init(peer: String, environment: ConnectionEnvironment, now: ContinuousClock.Instant) {
@@ -112,6 +121,9 @@ struct ConnectionMachine {
     /// Whether the shell should watch the socket for reading.
     var wantsRead: Bool { !readingPaused }
 
+    /// Whether a streamed response is being sent.
+    var isStreaming: Bool { state == .streaming }
+
     /// When ``timerFired(now:)`` is next due; `nil` while nothing is timed (a request is with the
     /// responder, or a last answer is written without blocking). Inlined: as a call, the tick's
     /// read of it through the connection copied the whole machine (callgrind).
@@ -120,6 +132,7 @@ struct ConnectionMachine {
             let timed: ContinuousClock.Instant?
             switch state {
             case .idle, .readingHead, .readingBody, .lingering: timed = stateDeadline
+            case .streaming: timed = streamHeartbeat == nil ? nil : stateDeadline
             case .handling, .closing, .closed: timed = nil
             }
             guard let writeDeadline else { return timed }
@@ -136,11 +149,11 @@ struct ConnectionMachine {
             return .none  // discarded: nothing more will be answered
         case .idle:
             beginRequest(now: now)
-        case .readingHead, .readingBody, .handling:
+        case .readingHead, .readingBody, .handling, .streaming:
             break
         }
         input.append(contentsOf: bytes)
-        if state == .handling {
+        if state == .handling || state == .streaming {
             // Pipelined bytes wait for the current response; stop reading if they pile up (the
             // rest waits in the kernel's buffers, not ours).
             if input.count - inputStart > environment.limits.pipelinedInputBytesMax { readingPaused = true }
@@ -157,7 +170,8 @@ struct ConnectionMachine {
             // A half-closed client may still want its answer: send it, then close.
             readingPaused = true
             return .none
-        case .idle, .readingHead, .readingBody, .lingering, .closed:
+        case .idle, .readingHead, .readingBody, .lingering, .closed, .streaming:
+            // A stream has no end for a half-closed client to wait for: it has gone.
             return .close
         }
     }
@@ -283,11 +297,29 @@ struct ConnectionMachine {
     mutating func deliver(_ response: HTTPResponse, now: ContinuousClock.Instant) -> Action {
         guard state == .handling else { return .none }  // closed meanwhile (peer reset, forced shutdown)
         releaseBody()  // answered: the request and its body are the responder's no longer
-        let keepAlive = pendingKeepAlive && !environment.draining && !peerClosed
+        var keepAlive = pendingKeepAlive && !environment.draining && !peerClosed
             && !response.headers.hasToken("close", in: "Connection")
+        let streams = response.stream != nil && !HTTPResponse.hasNoBody(status: response.status, method: pendingMethod)
+        // RFC 9112 §6.3: without chunked coding (an HTTP/1.0 client) the close ends the body.
+        if streams && pendingVersionMinor == 0 { keepAlive = false }
         ResponseWriter.write(response, method: pendingMethod, keepAlive: keepAlive,
-                             announceKeepAlive: pendingVersionMinor == 0, date: environment.dateLine, into: &output)
+                             announceKeepAlive: pendingVersionMinor == 0, date: environment.dateLine,
+                             chunked: pendingVersionMinor == 1, into: &output)
         outputQueued = true
+        if streams {
+            state = .streaming
+            pendingKeepAlive = keepAlive
+            streamChunked = pendingVersionMinor == 1
+            streamHeartbeat = response.stream?.heartbeat
+            stateDeadline = now + environment.limits.streamHeartbeatInterval
+            return .none
+        }
+        return responseQueued(keepAlive: keepAlive, now: now)
+    }
+
+    /// The last byte of an answer is queued: close after it, or wait for the next request (parsing
+    /// one already here unless writing fell behind or the answer came during its dispatch).
+    private mutating func responseQueued(keepAlive: Bool, now: ContinuousClock.Instant) -> Action {
         if !keepAlive {
             state = .closing
             return .none
@@ -301,6 +333,34 @@ struct ConnectionMachine {
         if readingPaused && !peerClosed { readingPaused = false }
         if inputStart < input.count && !isDispatching { return process(now: now) }
         return .none
+    }
+
+    // MARK: - Streamed answers
+
+    /// More of the streamed body: one chunk. Closes the connection once the client has left more
+    /// than ``HTTPLimits/streamBufferBytesMax`` unread: a slow reader is dropped, not buffered for.
+    mutating func streamBytes(_ bytes: UnsafeRawBufferPointer, now: ContinuousClock.Instant) -> Action {
+        guard state == .streaming, !bytes.isEmpty else { return .none }
+        ResponseWriter.writeChunk(bytes, chunked: streamChunked, into: &output)
+        outputQueued = true
+        stateDeadline = now + environment.limits.streamHeartbeatInterval  // only idle stretches get one
+        return checkStreamBuffer()
+    }
+
+    /// The producer finished, or the server ends the stream (draining): the last chunk, then the
+    /// connection waits for the next request or closes as any answer's would.
+    mutating func streamFinished(now: ContinuousClock.Instant) -> Action {
+        guard state == .streaming else { return .none }
+        if streamChunked { output.append(contentsOf: ResponseWriter.lastChunk) }
+        outputQueued = true
+        streamHeartbeat = nil
+        return responseQueued(keepAlive: pendingKeepAlive && !environment.draining && !peerClosed, now: now)
+    }
+
+    private mutating func checkStreamBuffer() -> Action {
+        guard output.count - outputStart > environment.limits.streamBufferBytesMax else { return .none }
+        streamOverflowed = true
+        return .close
     }
 
     // MARK: - Output
@@ -369,6 +429,10 @@ struct ConnectionMachine {
             return .reject
         case .idle, .lingering:
             return .close
+        case .streaming:
+            guard let heartbeat = streamHeartbeat else { return .none }
+            let action = heartbeat.withUnsafeBytes { streamBytes($0, now: now) }
+            return action
         case .handling, .closing, .closed:
             return .none
         }
@@ -388,6 +452,7 @@ struct ConnectionMachine {
         outputQueued = false
         dispatched = nil
         rejected = nil
+        streamHeartbeat = nil
         releaseBody()
         return true
     }

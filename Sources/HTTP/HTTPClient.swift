@@ -21,6 +21,11 @@ public struct ClientRequest: Sendable {
     /// proxy's hop-by-hop list), so the lines kept need no second pass; see
     /// ``ClientResponse/fieldsOmitted`` for when they are all kept anyway.
     public var omittedResponseFields: FieldNames?
+    /// Whether a `200 text/event-stream` answer completes at its head with its body as a
+    /// ``ClientResponse/stream`` (a proxy relays it as it arrives) instead of being read whole,
+    /// which for an endless stream never happens. Its connection then has no response deadline,
+    /// only ``HTTPClient/Configuration/streamIdleTimeoutMs``.
+    public var streamsEventStreams = false
 
     /// Creates a request; retryability follows API.md unless given.
     public init(method: String, target: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
@@ -78,6 +83,12 @@ public final class HTTPClient: Sendable {
         public var dnsFailureCacheSeconds = 5
         /// Where names are resolved.
         public var resolver: HostResolver = .shared
+        /// How long an established stream (``ClientRequest/streamsEventStreams``) may send nothing,
+        /// heartbeats included, before it is taken for dead and closed. Three of the services'
+        /// 15 s heartbeats (``HTTPLimits/streamHeartbeatIntervalMs``): one lost heartbeat is not a death.
+        public var streamIdleTimeoutMs = 45_000
+
+        var streamIdleTimeout: Duration { .milliseconds(streamIdleTimeoutMs) }
 
         /// A configuration for `host:port` with `timeout`.
         public init(host: String, port: Int, timeout: Duration) {
@@ -138,7 +149,7 @@ public final class HTTPClient: Sendable {
         let loop = pool.loop
         let bytes = RequestSerializer.serialize(request, versionAndHost: versionAndHost, writingFields: writeFields)
         let job = UpstreamJob(bytes: bytes, isHead: request.method == "HEAD", omittedResponseFields: request.omittedResponseFields,
-                              retryable: request.isRetryable,
+                              streamsEventStreams: request.streamsEventStreams, retryable: request.isRetryable,
                               deadline: (loop === current ? loop.now : .now) + configuration.timeout, completion: completion)
         if let numericAddress {
             submit(job, to: pool, address: numericAddress)
@@ -191,6 +202,7 @@ final class UpstreamJob: @unchecked Sendable {
     let bytes: [UInt8]
     let isHead: Bool
     let omittedResponseFields: FieldNames?
+    let streamsEventStreams: Bool
     let retryable: Bool
     let deadline: ContinuousClock.Instant
     let completion: @Sendable (Result<ClientResponse, HTTPClientError>) -> Void
@@ -198,12 +210,13 @@ final class UpstreamJob: @unchecked Sendable {
     /// Waiting in its pool for the upstream's name to resolve (``UpstreamPool/awaitAddress(_:)``).
     var awaitingAddress = false
 
-    init(bytes: [UInt8], isHead: Bool, omittedResponseFields: FieldNames?, retryable: Bool,
+    init(bytes: [UInt8], isHead: Bool, omittedResponseFields: FieldNames?, streamsEventStreams: Bool, retryable: Bool,
          deadline: ContinuousClock.Instant,
          completion: @escaping @Sendable (Result<ClientResponse, HTTPClientError>) -> Void) {
         self.bytes = bytes
         self.isHead = isHead
         self.omittedResponseFields = omittedResponseFields
+        self.streamsEventStreams = streamsEventStreams
         self.retryable = retryable
         self.deadline = deadline
         self.completion = completion

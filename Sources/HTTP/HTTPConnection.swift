@@ -11,7 +11,7 @@ import Sockets
 ///
 /// Confined to its event loop's thread; `@unchecked Sendable` only so the handler task (which
 /// runs on that same loop through its executor preference) can hand the response back.
-final class HTTPConnection: EventHandler, @unchecked Sendable {
+final class HTTPConnection: EventHandler, StreamSink, @unchecked Sendable {
     let fd: Int32
     /// Strong: `unowned` costs a checked retain at every use, and this is used several times per
     /// request. The owner's table holds this connection only until it closes, which breaks the
@@ -24,6 +24,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     private var watchingRead = true
     private var watchingWrite = false
     var isDirty = false
+    /// The streamed response being sent (``ConnectionMachine/isStreaming``), told when it closes.
+    private var stream: ResponseStream?
 
     init(fd: Int32, peer: String, owner: ServerLoop) {
         self.fd = fd
@@ -122,8 +124,70 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     /// one delivered during the dispatch is written by `handleEvent` (or `flush`) that called it.
     private func finishAndFlush(_ response: HTTPResponse) {
         perform(machine.deliver(response, now: loop.now))
+        if let stream = response.stream {
+            if machine.isStreaming {
+                startStreaming(stream)
+            } else {
+                stream.serverClosed()  // HEAD, or the connection closed meanwhile: nothing will be sent
+            }
+        }
         if !machine.isDispatching && isDirty { flush() }
     }
+
+    // MARK: - Streamed responses
+
+    /// The head is queued: later writes come straight here; the ones made before go out now.
+    private func startStreaming(_ stream: ResponseStream) {
+        self.stream = stream
+        let (early, finished) = stream.attach(self, queuedBytesMax: owner.environment.limits.streamBufferBytesMax)
+        if !early.isEmpty { perform(early.withUnsafeBytes { machine.streamBytes($0, now: loop.now) }) }
+        // Finished already, or the drain began while the responder worked: it ends at once.
+        if finished || owner.environment.draining { endStream() }
+    }
+
+    func streamWrite(_ bytes: [UInt8]) {
+        if loop.inEventLoop {
+            writeStreamed(bytes)
+        } else {
+            loop.execute { self.writeStreamed(bytes) }
+        }
+    }
+
+    func streamFinish() {
+        if loop.inEventLoop {
+            endStream()
+        } else {
+            loop.execute { self.endStream() }
+        }
+    }
+
+    func streamOverflowed() {
+        if loop.inEventLoop {
+            close()
+        } else {
+            loop.execute { self.close() }
+        }
+    }
+
+    private func writeStreamed(_ bytes: [UInt8]) {
+        stream?.taken(bytes.count)
+        guard machine.isStreaming else { return }
+        perform(bytes.withUnsafeBytes { machine.streamBytes($0, now: loop.now) })
+        if isDirty { flush() }
+    }
+
+    /// Ends the stream being sent (its producer finished, or the server drains): the last chunk.
+    func endStream() {
+        guard machine.isStreaming else { return }
+        let ended = stream
+        stream = nil
+        perform(machine.streamFinished(now: loop.now))
+        ended?.serverClosed()
+        if isDirty { flush() }
+    }
+
+    /// Whether a streamed response is being sent.
+    var isStreaming: Bool { machine.isStreaming }
 
     // MARK: - Writing
 
@@ -176,5 +240,9 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         loop.deregister(fd)
         Glibc.close(fd)
         owner.connectionClosed(self)
+        if let ended = stream {
+            stream = nil
+            ended.serverClosed()
+        }
     }
 }

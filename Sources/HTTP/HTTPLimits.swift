@@ -72,13 +72,27 @@ public struct HTTPLimits: Sendable {
     /// `multi_accept off` takes one; 64 keeps a burst of connects cheap).
     public var acceptsPerWakeupMax = 64
 
+    /// Bytes of a streamed response (``ResponseStream``) waiting to be written to a client that
+    /// reads slower than events are produced; past it the stream is closed, not buffered further.
+    /// Not in API.md: 256 KiB is over a thousand quote events, far more than a reader that keeps
+    /// up ever has in flight; the kernel's socket buffer holds as much again before this fills.
+    public var streamBufferBytesMax = 256 * 1024
+    /// How long a streamed response may send nothing before the server writes the stream's
+    /// heartbeat (for Server-Sent Events the comment line `: keep-alive`), so that proxies and
+    /// clients with idle timeouts keep it open. 15 s is what the WHATWG SSE spec suggests
+    /// ("every 15 seconds or so") and under the 60 s idle timeout of nginx and most load balancers.
+    public var streamHeartbeatIntervalMs = 15_000
+
     /// The contract's defaults.
     public init() {}
+
+    /// ``streamHeartbeatIntervalMs`` as a duration.
+    var streamHeartbeatInterval: Duration { .milliseconds(streamHeartbeatIntervalMs) }
 
     /// How often deadlines are checked: fine enough for the shortest timeout (tests use short
     /// ones), never more than 4 times a second for production values.
     var tickInterval: Duration {
-        let shortest = min(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, lingerTimeout)
+        let shortest = min(headerTimeout, bodyTimeout, idleTimeout, writeTimeout, lingerTimeout, streamHeartbeatInterval)
         return max(.milliseconds(5), min(.milliseconds(250), shortest / 4))
     }
 }

@@ -15,6 +15,9 @@ public struct HTTPResponse: Sendable {
     /// neither ``headers`` nor ``fieldLines``: a relayed response's lines are shared with the
     /// upstream's, and appending to them copied them (profiles).
     public var requestID = ""
+    /// A body produced over time (Server-Sent Events), written after the head as it comes; when
+    /// set, ``body`` is ignored and the server frames the body itself (chunked on HTTP/1.1).
+    public var stream: ResponseStream? = nil
 
     /// Creates a response.
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
@@ -35,6 +38,14 @@ public struct HTTPResponse: Sendable {
     public static func problem(_ problem: ProblemDetails, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
         HTTPResponse(status: problem.status, contentType: "application/problem+json", body: problem.jsonBytes,
                      headers: headers)
+    }
+
+    /// A streamed `200 text/event-stream` response (`Cache-Control: no-cache`: every event is news).
+    public static func eventStream(_ stream: ResponseStream, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var response = HTTPResponse(status: 200, contentType: "text/event-stream", body: [], headers: headers)
+        response.headers.add("Cache-Control", "no-cache")
+        response.stream = stream
+        return response
     }
 
     /// The standard reason phrase for a status code (RFC 9110 §15); `"Unknown"` otherwise.

@@ -9,6 +9,9 @@ struct ResponseParser {
     enum Event {
         case needMore
         case response(ClientResponse, keepAlive: Bool)
+        /// The head of a `200 text/event-stream` answer when ``streamsEventStreams``: its body is
+        /// the caller's to read as it arrives (``StreamedBody``), framed as `framing` says.
+        case streamHead(ClientResponse, framing: BodyFraming, keepAlive: Bool)
         case failure(String)
     }
 
@@ -25,6 +28,9 @@ struct ResponseParser {
     var requestWasHead = false
     /// Fields to leave out of the response's ``ClientResponse/fieldLines`` (``ClientRequest/omittedResponseFields``).
     var omittedFields: FieldNames?
+    /// Whether a `200 text/event-stream` answer ends at its head (``Event/streamHead``) instead of
+    /// being buffered whole: a proxy relays such a body as it arrives.
+    var streamsEventStreams = false
 
     init(limits: HTTPLimits) {
         self.limits = limits
@@ -41,8 +47,8 @@ struct ResponseParser {
                 return (.needMore, 0)
             case .complete(let end):
                 state = .head(resumeAt: 0)
-                guard let (response, framing, keepAlive) = Self.parseHead(UnsafeRawBufferPointer(rebasing: bytes[0..<end]),
-                                                                          omitting: omittedFields) else {
+                guard let (response, framing, keepAlive, eventStream) = Self.parseHead(
+                    UnsafeRawBufferPointer(rebasing: bytes[0..<end]), omitting: omittedFields) else {
                     return (.failure("malformed response head"), end)
                 }
                 if (100..<200).contains(response.status) && response.status != 101 {
@@ -58,6 +64,9 @@ struct ResponseParser {
                 // answer, so a connection that answered HEAD is not reused (HEAD is rare; the cost is
                 // one connect).
                 if bodyless { return (.response(response, keepAlive: keepAlive && !requestWasHead), end) }
+                if streamsEventStreams && eventStream && response.status == 200 {
+                    return (.streamHead(response, framing: framing, keepAlive: keepAlive), end)
+                }
                 switch framing {
                 case .length(0):
                     return (.response(response, keepAlive: keepAlive), end)
@@ -112,7 +121,7 @@ struct ResponseParser {
     }
 
     private static func parseHead(_ bytes: UnsafeRawBufferPointer, omitting omitted: FieldNames?)
-        -> (ClientResponse, BodyFraming, Bool)? {
+        -> (ClientResponse, BodyFraming, keepAlive: Bool, eventStream: Bool)? {
         // HTTP/1.x SP 3DIGIT SP reason CRLF
         guard bytes.count >= 14, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"),
               bytes[2] == UInt8(ascii: "T"), bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/"),
@@ -146,6 +155,7 @@ struct ResponseParser {
         var chunked = false
         var close = versionMinor == 0
         var sawConnection = false
+        var eventStream = false
         // No String per field: a proxy passes on the field lines it keeps as bytes (`fieldLines`).
         var fieldLines: [UInt8] = []
         fieldLines.reserveCapacity(bytes.count - fieldsStart)
@@ -171,6 +181,11 @@ struct ResponseParser {
                 let value = fieldValue(bytes, from: colon + 1, to: lineEnd)
                 chunked = value.split(separator: ",").last.map { HTTPHeaders.equalsIgnoringCase($0.trimmingSpaces, "chunked") } ?? false
                 if !chunked { return nil }
+            } else if HTTPHeaders.nameEquals(name, "content-type") {
+                // `text/event-stream`, any case, parameters or not (RFC 9110 §8.3.1).
+                let value = fieldValue(bytes, from: colon + 1, to: lineEnd)
+                let type = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces } ?? ""
+                eventStream = HTTPHeaders.equalsIgnoringCase(type, "text/event-stream")
             } else if HTTPHeaders.nameEquals(name, "connection") {
                 sawConnection = true
                 for token in fieldValue(bytes, from: colon + 1, to: lineEnd).split(separator: ",") {
@@ -191,7 +206,8 @@ struct ResponseParser {
             fieldLines = Array(UnsafeRawBufferPointer(rebasing: bytes[fieldsStart..<index]))
         }
         let framing: BodyFraming = chunked ? .chunked : contentLength.map { .length($0) } ?? .none
-        return (ClientResponse(status: status, fieldLines: fieldLines, body: [], fieldsOmitted: omittedAny), framing, !close)
+        return (ClientResponse(status: status, fieldLines: fieldLines, body: [], fieldsOmitted: omittedAny), framing, !close,
+                eventStream)
     }
 
     /// The bytes of a field's value without surrounding spaces and tabs (OWS).
@@ -223,6 +239,9 @@ public struct ClientResponse: Sendable {
     /// when none were asked for, and when the response has a `Connection` field (whose tokens name
     /// more fields to drop, so every line is there for the caller to filter).
     public var fieldsOmitted = false
+    /// For a `text/event-stream` answer to a request with ``ClientRequest/streamsEventStreams``:
+    /// the body, arriving over time (``body`` is empty).
+    public var stream: ClientBodyStream? = nil
 
     /// The fields, parsed from ``fieldLines`` on each use, values without surrounding spaces.
     public var headers: HTTPHeaders {

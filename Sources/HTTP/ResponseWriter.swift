@@ -13,6 +13,9 @@ enum ResponseWriter {
 
     private static let closeLine = Array("Connection: close\r\n".utf8)
     private static let keepAliveLine = Array("Connection: keep-alive\r\n".utf8)
+    private static let chunkedLine = Array("Transfer-Encoding: chunked\r\n".utf8)
+    /// The chunked coding's end: a zero-size chunk and no trailer (RFC 9112 §7.1).
+    static let lastChunk = Array("0\r\n\r\n".utf8)
 
     /// Fields the application may not set: the server decides framing and persistence.
     static let framingFields = FieldNames(framingNames)
@@ -21,9 +24,11 @@ enum ResponseWriter {
     private static let framingAndRequestIDFields = FieldNames(framingNames + ["x-request-id"])
     private static let requestIDPrefix = Array("X-Request-ID: ".utf8)
 
-    /// Appends the serialized response to `out`.
+    /// Appends the serialized response to `out`. A streamed response (``HTTPResponse/stream``) gets
+    /// `Transfer-Encoding: chunked` when `chunked` (HTTP/1.1), else no length at all: its body
+    /// then runs to the close (RFC 9112 §6.3 rule 8), and `keepAlive` must be false.
     static func write(_ response: HTTPResponse, method: String, keepAlive: Bool, announceKeepAlive: Bool,
-                      date: [UInt8], into out: inout [UInt8]) {
+                      date: [UInt8], chunked: Bool = false, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + 160 + response.fieldLines.count + response.body.count)
         if (100..<600).contains(response.status), let line = statusLines[response.status - 100] {
             out.append(contentsOf: line)
@@ -45,7 +50,8 @@ enum ResponseWriter {
         }
         if !response.fieldLines.isEmpty { out.append(contentsOf: response.fieldLines) }
         let noBody = HTTPResponse.hasNoBody(status: response.status, method: method)
-        let hasLength = !(response.status == 204 || (100..<200).contains(response.status))
+        let streamed = response.stream != nil
+        let hasLength = !streamed && !(response.status == 204 || (100..<200).contains(response.status))
         let maxCount = requestIDPrefix.count + response.requestID.utf8.count + 2 + date.count
             + ByteCursor.contentLengthLineMax + keepAliveLine.count + 2
         out.appendPieces(maxCount: maxCount) { tail in
@@ -56,6 +62,7 @@ enum ResponseWriter {
             }
             tail.put(date)
             if hasLength { tail.putContentLengthLine(response.body.isEmpty ? headLength ?? 0 : response.body.count) }
+            if streamed && chunked { tail.put(chunkedLine) }
             if !keepAlive {
                 tail.put(closeLine)
             } else if announceKeepAlive {
@@ -63,7 +70,22 @@ enum ResponseWriter {
             }
             tail.putLineEnd()
         }
-        if !noBody && !response.body.isEmpty { out.append(contentsOf: response.body) }
+        if !noBody && !streamed && !response.body.isEmpty { out.append(contentsOf: response.body) }
+    }
+
+    /// Appends `bytes` as one chunk (RFC 9112 §7.1: size in hex, CRLF, data, CRLF), or as they are
+    /// when the body is not chunked (it runs to the close).
+    static func writeChunk(_ bytes: UnsafeRawBufferPointer, chunked: Bool, into out: inout [UInt8]) {
+        guard chunked else {
+            out.append(contentsOf: bytes)
+            return
+        }
+        out.appendUTF8(String(bytes.count, radix: 16))
+        out.append(0x0D)
+        out.append(0x0A)
+        out.append(contentsOf: bytes)
+        out.append(0x0D)
+        out.append(0x0A)
     }
 }
 

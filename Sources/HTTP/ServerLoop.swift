@@ -155,8 +155,8 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
         server.rejectionHook?(rejection)
     }
 
-    /// Stops accepting, closes idle connections, and lets requests in progress finish; the ones
-    /// answered from now on say `Connection: close`.
+    /// Stops accepting, closes idle connections, ends streamed responses, and lets requests in
+    /// progress finish; the ones answered from now on say `Connection: close`.
     func beginDrain() {
         if accepting {
             accepting = false
@@ -165,6 +165,8 @@ final class ServerLoop: EventHandler, @unchecked Sendable {
         }
         environment.draining = true
         for connection in Array(connections.values) where connection.isIdle { connection.close() }
+        // A stream has no end to wait for: it ends now (its last chunk, then the close).
+        for connection in Array(connections.values) where connection.isStreaming { connection.endStream() }
     }
 
     /// Closes every connection, finished or not: the drain period is over.

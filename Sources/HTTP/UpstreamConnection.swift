@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// One keep-alive connection to an upstream, serving one request at a time. Confined to its
-/// pool's loop thread.
+/// pool's loop thread. A streamed answer (``ClientBodyStream``) keeps it busy, out of the idle
+/// pool, until its body ends.
 final class UpstreamConnection: EventHandler {
     private enum State {
         case connecting, busy, idle, closed
@@ -29,6 +30,13 @@ final class UpstreamConnection: EventHandler {
     private(set) var idleSince: ContinuousClock.Instant = .now
     /// Where the pool keeps this connection while it is busy; -1 otherwise (the pool's business).
     var activeIndex = -1
+    /// The streamed body being read, after its head completed the job.
+    private var stream: ClientBodyStream?
+    private var streamDecoder: StreamedBodyDecoder?
+    private var streamKeepAlive = false
+    /// When the stream last sent a byte: past ``HTTPClient/Configuration/streamIdleTimeoutMs`` it
+    /// has died (its heartbeats stopped) and is closed.
+    private var streamLastReadAt: ContinuousClock.Instant = .now
 
     init(fd: Int32, address: SocketAddress, pool: UpstreamPool) {
         self.fd = fd
@@ -46,6 +54,7 @@ final class UpstreamConnection: EventHandler {
         receivedAny = false
         parser.requestWasHead = job.isHead
         parser.omittedFields = job.omittedResponseFields
+        parser.streamsEventStreams = job.streamsEventStreams
         output = job.bytes
         outputStart = 0
         if state == .idle {
@@ -99,6 +108,11 @@ final class UpstreamConnection: EventHandler {
         let scratch = pool.scratch
         let count = read(fd, scratch.baseAddress, scratch.count)
         if count == 0 {
+            if stream != nil {
+                let endsAtClose = streamDecoder?.endsAtClose ?? false
+                close(streamError: endsAtClose ? nil : .connectionFailed)
+                return
+            }
             if state == .busy, let response = parser.finishAtEOF() {
                 complete(response, keepAlive: false)
             } else if state == .busy {
@@ -119,6 +133,10 @@ final class UpstreamConnection: EventHandler {
         }
         receivedAny = true
         let chunk = UnsafeRawBufferPointer(rebasing: scratch[0..<count])
+        if stream != nil {
+            readStreamed(chunk)
+            return
+        }
         let event: ResponseParser.Event
         let consumed: Int
         if input.isEmpty {
@@ -136,9 +154,72 @@ final class UpstreamConnection: EventHandler {
             break
         case .response(let response, let keepAlive):
             complete(response, keepAlive: keepAlive && input.isEmpty)
+        case .streamHead(let response, let framing, let keepAlive):
+            beginStream(response, framing: framing, keepAlive: keepAlive)
         case .failure:
             fail(.badResponse)
         }
+    }
+
+    // MARK: - Streamed answers
+
+    /// The head of a streamed answer: the job completes with it, and the body's bytes go to its
+    /// ``ClientBodyStream`` as they come (those read with the head first).
+    private func beginStream(_ head: ClientResponse, framing: BodyFraming, keepAlive: Bool) {
+        let body = ClientBodyStream(loop: pool.loop, connection: self)
+        stream = body
+        streamDecoder = StreamedBodyDecoder(framing: framing, limits: pool.responseLimits)
+        streamKeepAlive = keepAlive
+        streamLastReadAt = pool.loop.now
+        var response = head
+        response.stream = body
+        let finished = job
+        job = nil
+        finished?.complete(.success(response))
+        guard stream === body, !input.isEmpty else { return }  // cancelled at once, or nothing more yet
+        let rest = input
+        input = []
+        rest.withUnsafeBytes { readStreamed($0) }
+    }
+
+    private func readStreamed(_ bytes: UnsafeRawBufferPointer) {
+        guard let body = stream, var decoder = streamDecoder else { return }
+        streamLastReadAt = pool.loop.now
+        var data: [UInt8] = []
+        let (consumed, outcome) = decoder.decode(bytes, into: &data)
+        streamDecoder = decoder
+        if !body.deliver(data) {
+            close(streamError: .connectionFailed)
+            return
+        }
+        guard stream === body else { return }  // the reader cancelled while taking the data
+        switch outcome {
+        case .needMore:
+            break
+        case .done:
+            // Ended cleanly: the connection is reusable if nothing follows the body.
+            stream = nil
+            streamDecoder = nil
+            if streamKeepAlive && consumed == bytes.count {
+                state = .idle
+                idleSince = pool.loop.now
+                pool.release(self)
+            } else {
+                close()
+            }
+            body.finish(nil)
+        case .failure:
+            close(streamError: .badResponse)
+        }
+    }
+
+    /// Closes the connection, ending a stream on it with `streamError` (`nil`: its body ran to the close).
+    private func close(streamError: HTTPClientError?) {
+        let body = stream
+        stream = nil
+        streamDecoder = nil
+        close()
+        body?.finish(streamError)
     }
 
     /// The connection broke: retry once on a fresh connection if the request never got an
@@ -179,6 +260,10 @@ final class UpstreamConnection: EventHandler {
 
     func checkDeadline(now: ContinuousClock.Instant) {
         if let job, now >= job.deadline { fail(.timedOut) }
+        // An established stream has no response deadline, only this idle one.
+        if stream != nil && now - streamLastReadAt >= pool.configuration.streamIdleTimeout {
+            close(streamError: .timedOut)
+        }
     }
 
     private func setWatchingWrite(_ watching: Bool) {
@@ -198,6 +283,11 @@ final class UpstreamConnection: EventHandler {
         if let pending = job {
             job = nil
             pending.complete(.failure(.connectionFailed))
+        }
+        if let body = stream {
+            stream = nil
+            streamDecoder = nil
+            body.finish(.connectionFailed)
         }
     }
 }

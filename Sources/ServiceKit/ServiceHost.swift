@@ -25,6 +25,12 @@ public struct CommonConfig: Sendable {
     /// `MAX_BUFFERED_BODY_BYTES`: request-body bytes held by all connections together
     /// (``HTTPLimits/bufferedBodyBytesMax``).
     public var bufferedBodyBytesMax: Int
+    /// `STREAM_HEARTBEAT_MS`: a streamed response's heartbeat interval
+    /// (``HTTPLimits/streamHeartbeatIntervalMs``); `nil` keeps the limits' own.
+    public var streamHeartbeatIntervalMs: Int?
+    /// `STREAM_BUFFER_BYTES_MAX`: unsent bytes of a stream before its slow reader is dropped
+    /// (``HTTPLimits/streamBufferBytesMax``); `nil` keeps the limits' own.
+    public var streamBufferBytesMax: Int?
 
     /// Reads and validates the common variables. `defaultConnectionsPerPeerMax`: the gateway,
     /// which clients reach, limits each client; the services, whose peers are the gateway and
@@ -44,6 +50,10 @@ public struct CommonConfig: Sendable {
         let needed = maxBodyBytes + (maxBodyBytes + 2) / 3
         bufferedBodyBytesMax = try environment.int("MAX_BUFFERED_BODY_BYTES",
                                                    default: max(defaults.bufferedBodyBytesMax, needed), in: 1...(1 << 40))
+        streamHeartbeatIntervalMs = environment.raw("STREAM_HEARTBEAT_MS") == nil ? nil
+            : try environment.int("STREAM_HEARTBEAT_MS", default: defaults.streamHeartbeatIntervalMs, in: 10...3_600_000)
+        streamBufferBytesMax = environment.raw("STREAM_BUFFER_BYTES_MAX") == nil ? nil
+            : try environment.int("STREAM_BUFFER_BYTES_MAX", default: defaults.streamBufferBytesMax, in: 1024...(1 << 30))
         guard bufferedBodyBytesMax >= needed else {
             throw ConfigError("MAX_BUFFERED_BODY_BYTES",
                               "must be at least \(needed) (three quarters of it must hold one MAX_BODY_BYTES body), got \(bufferedBodyBytesMax)")
@@ -113,6 +123,8 @@ public final class ServiceHost: Sendable {
         limits.connectionsMax = config.connectionsMax
         limits.connectionsPerPeerMax = config.connectionsPerPeerMax
         limits.bufferedBodyBytesMax = config.bufferedBodyBytesMax
+        if let heartbeat = config.streamHeartbeatIntervalMs { limits.streamHeartbeatIntervalMs = heartbeat }
+        if let buffer = config.streamBufferBytesMax { limits.streamBufferBytesMax = buffer }
         let configuration = HTTPServer.Configuration(host: config.host, port: config.port, loopCount: config.loopCount,
                                                      limits: limits)
         let observer = RequestObserver(logger: logger)

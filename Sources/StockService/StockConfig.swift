@@ -23,6 +23,10 @@ public struct StockConfig: Sendable {
     public static let sqliteBusyTimeout: Duration = .seconds(5)
     /// `STOCK_SYMBOLS`: what `GET /stocks` lists in live mode.
     public var trackedSymbols: [String]
+    /// `STREAM_REFRESH_MS`: how often `/stocks/stream` asks for the watched symbols' quotes; unset,
+    /// 1 s for the simulated market and the quote TTL in live mode (one provider call per symbol
+    /// per TTL, whatever the number of subscribers).
+    public var streamRefreshMs: Int?
     /// `CURL_LIBRARY`: the libcurl to load in live mode; `nil` for the system's `libcurl.so.4`.
     public var curlLibrary: String?
 
@@ -52,6 +56,8 @@ public struct StockConfig: Sendable {
         }
         trackedSymbols = tracked
         curlLibrary = environment.raw("CURL_LIBRARY")
+        streamRefreshMs = environment.raw("STREAM_REFRESH_MS") == nil ? nil
+            : try environment.int("STREAM_REFRESH_MS", default: 1_000, in: 10...86_400_000)
         databasePath = try environment.databasePath(service: "stock")
     }
 }

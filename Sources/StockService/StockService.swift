@@ -44,7 +44,9 @@ public enum StockService {
             source = SimulatedSource(market: simulated, now: now)
             logger.info("API_KEY is not set: serving the built-in simulated market")
         }
-        let handlers = StockHandlers(source: source)
+        // Live: the cache TTL, so each watched symbol costs at most one provider call per TTL.
+        let refreshMs = config.streamRefreshMs ?? (config.apiKey == nil ? 1_000 : max(1, config.quoteTTLSeconds) * 1_000)
+        let handlers = StockHandlers(source: source, feed: QuoteFeed(source: source, refreshInterval: .milliseconds(refreshMs)))
         return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: routes, endpoints: handlers,
                                onShutdown: { try? store.close() })
     }
@@ -52,6 +54,9 @@ public enum StockService {
     /// The stock routes (API.md "Stock").
     static let routes: [Route<StockHandlers>] = [
         Route("GET", "/stocks", handler: { $0.list }),
+        // Before `/stocks/{symbol}`: the literal wins (a symbol is matched upper-cased, so
+        // `/stocks/STREAM` would still be a quote).
+        Route("GET", "/stocks/stream", handler: { $0.stream }),
         Route("GET", "/stocks/{symbol}", handler: { $0.quote }),
         Route("GET", "/stocks/{symbol}/history", handler: { $0.history }),
     ]
@@ -60,6 +65,11 @@ public enum StockService {
 /// The stock routes' handlers.
 struct StockHandlers: Sendable {
     let source: any MarketSource
+    let feed: QuoteFeed
+
+    /// Symbols one `/stocks/stream` may watch (else 400): each is a refresh per interval and
+    /// a place in the feed's tables, and the simulated market lists 14.
+    static let streamSymbolsMax = 20
 
     struct ListItem: Encodable {
         let symbol: String
@@ -94,12 +104,46 @@ struct StockHandlers: Sendable {
     func quote(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let symbol = try Self.symbol(context)
         let quote = try await source.quote(symbol)
-        // The hottest route of the suite (every order asks it): written by hand, not by
-        // JSONEncoder. Every value is plain ASCII that needs no escaping (a validated symbol,
-        // digits, a timestamp, an enum), in the same sorted-key shape the encoder would give.
-        let body = "{\"as_of\":\"\(Timestamp.rfc3339(quote.asOf))\",\"currency\":\"USD\",\"price\":\"\(quote.price)\","
+        return HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: Array(Self.quoteJSON(quote).utf8))
+    }
+
+    /// A quote as JSON. The hottest route of the suite (every order asks it): written by hand, not
+    /// by JSONEncoder. Every value is plain ASCII that needs no escaping (a validated symbol,
+    /// digits, a timestamp, an enum), in the same sorted-key shape the encoder would give.
+    static func quoteJSON(_ quote: Quote) -> String {
+        "{\"as_of\":\"\(Timestamp.rfc3339(quote.asOf))\",\"currency\":\"USD\",\"price\":\"\(quote.price)\","
             + "\"source\":\"\(quote.source.rawValue)\",\"symbol\":\"\(quote.symbol)\"}"
-        return HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: Array(body.utf8))
+    }
+
+    /// `GET /stocks/stream?symbols=A,B`: Server-Sent Events, `quote` for each symbol now and
+    /// whenever its price changes (``QuoteFeed``). Every symbol is checked first (400, 404), so a
+    /// stream that starts watches only real symbols.
+    func stream(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
+        let symbols = try Self.streamSymbols(request.queryParameter("symbols"))
+        var quotes: [Quote] = []
+        for symbol in symbols { quotes.append(try await source.quote(symbol)) }
+        let stream = ResponseStream(heartbeat: ResponseStream.sseHeartbeat)
+        let feed = feed
+        let id = await feed.subscribe(quotes, stream: stream)
+        stream.onClose { Task { await feed.unsubscribe(id) } }
+        return .eventStream(stream)
+    }
+
+    /// The `symbols` list: 1 to ``streamSymbolsMax`` valid symbols, comma-separated, upper-cased,
+    /// repeats kept once.
+    static func streamSymbols(_ raw: Substring?) throws -> [String] {
+        let usage = "symbols must be 1 to \(streamSymbolsMax) comma-separated symbols (1 to 10 characters of A-Z, 0-9, '.' and '-')."
+        // Bounded before decoding: at most 20 symbols of 10 characters, with their commas (any
+        // percent-encoded at 3 bytes each).
+        guard let raw, raw.utf8.count <= 3 * (streamSymbolsMax * 11), let decoded = PercentDecoding.decode(raw)
+        else { throw HTTPError.invalidRequest(usage) }
+        var symbols: [String] = []
+        for part in decoded.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let symbol = StockSymbol.normalize(String(part)) else { throw HTTPError.invalidRequest(usage) }
+            if !symbols.contains(symbol) { symbols.append(symbol) }
+        }
+        guard (1...streamSymbolsMax).contains(symbols.count) else { throw HTTPError.invalidRequest(usage) }
+        return symbols
     }
 
     func history(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {

@@ -35,6 +35,8 @@ enum OrderRejection: Error, Equatable, Sendable {
     case tooManyOpenOrders
     /// `OPEN_ORDERS_MAX` orders are open across all users (503).
     case orderBookFull
+    /// `ORDER_EVENT_SUBSCRIBERS_MAX` event streams are open already (503).
+    case eventStreamsFull
 }
 
 /// Every problem type trade answers of its own; `unknown-symbol` is ``StockSymbol/unknownProblem``
@@ -69,7 +71,7 @@ extension OrderRejection: ProblemOutcome {
         case .priceUnavailable: TradeProblems.priceUnavailable
         case .idempotencyKeyReused: TradeProblems.idempotencyKeyReused
         case .idempotencyKeyInFlight: TradeProblems.idempotencyKeyInFlight
-        case .storageBusy, .timedOut, .queueFull, .orderBookFull: HTTPProblems.serviceUnavailable
+        case .storageBusy, .timedOut, .queueFull, .orderBookFull, .eventStreamsFull: HTTPProblems.serviceUnavailable
         case .orderNotFound: RoutingProblems.notFound
         case .orderNotCancelable: TradeProblems.orderNotCancelable
         case .tooManyOpenOrders: TradeProblems.tooManyOpenOrders
@@ -93,13 +95,14 @@ extension OrderRejection: ProblemOutcome {
         case .orderNotCancelable: "The order is no longer open (filled, canceled, expired or rejected)."
         case .tooManyOpenOrders: "The account already has as many open orders as allowed; cancel one first."
         case .orderBookFull: "The service holds as many open orders as it can; nothing was changed."
+        case .eventStreamsFull: "The service holds as many event streams as it can; retry later."
         }
     }
 
     /// Every 503 of trade says when to try again (API.md); nothing else carries extra fields.
     var headers: HTTPHeaders {
         switch self {
-        case .priceUnavailable, .storageBusy, .timedOut, .queueFull, .orderBookFull:
+        case .priceUnavailable, .storageBusy, .timedOut, .queueFull, .orderBookFull, .eventStreamsFull:
             ["Retry-After": String(TradeLimits.retryAfterSeconds)]
         case .insufficientFunds, .insufficientShares, .orderTooSmall, .amountOverflow, .unknownSymbol,
              .idempotencyKeyReused, .idempotencyKeyInFlight, .orderNotFound, .orderNotCancelable, .tooManyOpenOrders:
@@ -124,6 +127,7 @@ extension OrderRejection: ProblemOutcome {
         case .orderNotCancelable: "order-not-cancelable"
         case .tooManyOpenOrders: "too-many-open-orders"
         case .orderBookFull: "order-book-full"
+        case .eventStreamsFull: "event-streams-full"
         }
     }
 }

@@ -79,5 +79,6 @@ public enum TradeService {
         Route("GET", "/trade/orders", .token, handler: { $0.listOrders }),
         Route("GET", "/trade/orders/{id}", .token, handler: { $0.getOrder }),
         Route("DELETE", "/trade/orders/{id}", .token, handler: { $0.cancelOrder }),
+        Route("GET", "/trade/events", .token, handler: { $0.events }),
     ]
 }

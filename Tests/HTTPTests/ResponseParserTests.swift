@@ -60,6 +60,9 @@ struct ResponseParserTests {
                                      keepAlive: keepAlive)
                 case .failure:
                     return .failure
+                case .streamHead:
+                    Issue.record("a stream head without streamsEventStreams")
+                    return .failure
                 case .needMore:
                     break
                 }

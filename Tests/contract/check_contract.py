@@ -66,6 +66,7 @@ PROBLEM_TYPES = {
     "/problems/insufficient-funds": 422, "/problems/insufficient-shares": 422,
     "/problems/idempotency-key-reused": 422, "/problems/order-too-small": 422,
     "/problems/order-not-cancelable": 409, "/problems/too-many-open-orders": 422,
+    "/problems/too-many-streams": 429, "/problems/streams-exhausted": 503,
     "/problems/too-many-login-attempts": 429,
     "/problems/rate-limited": 429, "/problems/header-fields-too-large": 431,
     "/problems/internal-error": 500, "/problems/bad-gateway": 502,
@@ -276,7 +277,7 @@ def check_spec(report: Report, spec_path: Path) -> Spec | None:
         ("post", "/trade/buy"), ("post", "/trade/sell"), ("get", "/trade/portfolio"),
         ("get", "/trade/transactions"), ("get", "/health"), ("get", "/metrics"),
         ("post", "/trade/orders"), ("get", "/trade/orders"), ("get", "/trade/orders/{id}"),
-        ("delete", "/trade/orders/{id}"),
+        ("delete", "/trade/orders/{id}"), ("get", "/stocks/stream"), ("get", "/trade/events"),
     }
     paths = doc.get("paths", {})
     have = {(m, p) for p, item in paths.items() for m in item if m in HTTP_METHODS}

@@ -44,7 +44,7 @@ func feedResponse(_ bytes: [UInt8], feedsEndingAt splits: [Int], head: Bool, lim
         case .response(let response, let keepAlive):
             return ResponseRun(end: .response, status: response.status, fieldLines: response.fieldLines,
                                body: response.body, keepAlive: keepAlive && input.isEmpty && fed == bytes.count)
-        case .failure:
+        case .failure, .streamHead:  // never a stream head: streamsEventStreams is off
             run.end = .failure
             return run
         }
