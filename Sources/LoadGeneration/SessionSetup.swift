@@ -18,8 +18,8 @@ struct SessionSetup: Sendable {
         let prices: [Price]
     }
 
-    /// Sign-in and registration answers the run waits out (auth's scrypt queue is full: 503 with
-    /// `Retry-After`); more than this is a failed set-up.
+    /// Attempts at one registration or sign-in (5xx answers and failures are waited out with a
+    /// doubling pause from 100 ms); more than this is a failed set-up.
     static let attemptsMax = 8
 
     let client: SuiteClient
@@ -92,14 +92,17 @@ struct SessionSetup: Sendable {
         now + .seconds(expiresIn > 120 ? expiresIn - 60 : max(1, expiresIn / 2))
     }
 
-    /// Sends `request`, waiting out 503s (auth's full scrypt queue), and samples each attempt.
+    /// Sends `request`, waiting out 5xx answers and failures, and samples each attempt.
     private func timed(_ operation: LoadOperation, _ request: ClientRequest, _ samples: inout [Sample]) async -> SuiteClient.Outcome {
         var outcome = SuiteClient.Outcome.failed(.connectFailed)
         for attempt in 0..<Self.attemptsMax {
             let start = ContinuousClock.now
             outcome = await client.send(request)
             samples.append(Sample(operation: operation, outcome: outcome.label, microseconds: (ContinuousClock.now - start).wholeMicroseconds))
-            guard case .response(503, _) = outcome else { return outcome }
+            // A 5xx or no answer: auth's scrypt queue was full (503) or a hash outlasted the gateway's
+            // upstream timeout (504). Both are safe to repeat: a registration that did go through
+            // answers 409 the second time, which set-up takes as "exists".
+            if case .response(let status, _) = outcome, status < 500 { return outcome }
             try? await Task.sleep(for: .milliseconds(100 << attempt))
         }
         return outcome
