@@ -68,7 +68,8 @@ public struct LoadOptions: Sendable {
           --json FILE            write the report as JSON
           --html FILE            write the report as a self-contained HTML page with SVG charts
           --no-progress          no progress line on stderr
-        Exit status: 0 when the run had no errors and its verification passed, 1 otherwise, 2 for bad flags.
+        Exit status: 0 when the run had no errors and its verification passed, 1 otherwise, 2 for bad flags
+        or a failed set-up. Requests due but never sent (the rate not held) are reported as unsent.
         """
 
     /// Parses `arguments` (without the program name).

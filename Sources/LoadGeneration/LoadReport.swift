@@ -43,10 +43,11 @@ public struct LoadReport: Sendable, Codable {
     public var operations: [Operation]
     public var verification: Verification?
 
-    /// Whether the run had no errors (every request of the timed part a 2xx, none left unsent) and its
-    /// verification passed.
+    /// Whether the run had no errors (every request of the timed part a 2xx) and its verification
+    /// passed. Requests left unsent do not fail it: they are the rate not held, which the achieved rate
+    /// and `unsent` report (a stall just before the end leaves a few on any machine).
     public var passed: Bool {
-        operations.allSatisfy { $0.errors == 0 } && unsent == 0 && verification?.passed != false
+        operations.allSatisfy { $0.errors == 0 } && verification?.passed != false
     }
 
     static func operation(_ stats: OperationStats, timeline: Bool) -> Operation {
