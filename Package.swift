@@ -39,6 +39,7 @@ let package = Package(
         .executable(name: "stock", targets: ["stock"]),
         .executable(name: "trade", targets: ["trade"]),
         .executable(name: "gateway", targets: ["gateway"]),
+        .executable(name: "loadgen", targets: ["loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -93,12 +94,16 @@ let package = Package(
         .target(name: "StockService", dependencies: ["ServiceKit", "Storage", "MarketData", "Money"], swiftSettings: strict),
         .target(name: "TradeService", dependencies: ["ServiceKit", "Storage", "Money"], swiftSettings: strict),
         .target(name: "GatewayService", dependencies: ["ServiceKit"], swiftSettings: hotPath),
+        // The trading-day load generator (issue 27): a client of the suite, on the same HTTP client
+        // and event loops as the gateway, with Money for the verification's exact arithmetic.
+        .target(name: "LoadGeneration", dependencies: ["HTTP", "Sockets", "Money"], swiftSettings: strict),
 
         // MARK: executables (thin main.swift each)
         .executableTarget(name: "auth", dependencies: ["AuthService"], swiftSettings: strict, linkerSettings: lean),
         .executableTarget(name: "stock", dependencies: ["StockService"], swiftSettings: strict, linkerSettings: lean),
         .executableTarget(name: "trade", dependencies: ["TradeService"], swiftSettings: strict, linkerSettings: lean),
         .executableTarget(name: "gateway", dependencies: ["GatewayService"], swiftSettings: strict, linkerSettings: lean),
+        .executableTarget(name: "loadgen", dependencies: ["LoadGeneration"], swiftSettings: strict),
 
         // MARK: tests
         .target(name: "CSpawn", path: "Tests/CSpawn"),
@@ -121,6 +126,7 @@ let package = Package(
         .testTarget(name: "StockServiceTests", dependencies: ["StockService", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TradeServiceTests", dependencies: ["TradeService", "TestSupport", "MarketData", "Money"], swiftSettings: strict),
         .testTarget(name: "GatewayServiceTests", dependencies: ["GatewayService", "ServiceKit"], swiftSettings: strict),
+        .testTarget(name: "LoadGenerationTests", dependencies: ["LoadGeneration", "Money", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServiceTests", dependencies: [
             "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport",
             // Fault tests open a service's SQLite file beside it (a second process holding its lock).
