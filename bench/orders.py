@@ -14,7 +14,7 @@ only the next price crosses, then the provider's price moves, and a client polls
 GET /trade/orders/{id} every millisecond; the figure is from the move to the first `filled` reply, for
 each matching interval. Trade and stock are pinned to core 0, the clients to core 1 (as bench.py).
 """
-import http.client, http.server, json, os, statistics, sys, tempfile, threading, time
+import http.client, http.server, json, os, random, statistics, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import SECRET, Server, build, stop_all_started, token_for  # noqa: E402
@@ -82,10 +82,11 @@ def place_book(port):
     return OPEN_ORDERS / elapsed, elapsed
 
 
-def probe_latencies(port, probes):
+def probe_latencies(port, probes, interval_ms):
     token = token_for(1)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies = []
+    phases = random.Random(26)
     for i in range(probes):
         PRICE["AAPL"] = "100.0000"
         time.sleep(0.05)
@@ -93,8 +94,9 @@ def probe_latencies(port, probes):
                                 {"symbol": "AAPL", "side": "buy", "quantity": 1, "type": "limit", "time_in_force": "gtc",
                                  "limit_price": "99.00"})
         assert status == 201 and order["status"] == "new", (status, order)
-        # A random phase against the matcher's ticks, as a real price move would have.
-        time.sleep((i % 10) * 0.0137)
+        # A random phase against the matcher's ticks, as a real price move would have (each probe
+        # otherwise starts right after the tick that filled the last one, always the same phase).
+        time.sleep(phases.uniform(0, interval_ms / 1000))
         moved = time.perf_counter()
         PRICE["AAPL"] = "98.5000"
         while True:
@@ -125,7 +127,7 @@ def run(bin_dir, interval_ms, port_base):
         "INITIAL_CASH": "1000000.00"}, f"http://127.0.0.1:{trade_port}/health")
     try:
         rate, elapsed = place_book(trade_port)
-        latencies = probe_latencies(trade_port, PROBES)
+        latencies = probe_latencies(trade_port, PROBES, interval_ms)
         return rate, elapsed, latencies
     finally:
         trade.stop()

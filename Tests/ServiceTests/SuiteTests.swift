@@ -54,7 +54,7 @@ struct SuiteTests {
 
             let fresh = try await client.get("/trade/account", token: token)
             #expect(SuiteJSON.canonical(fresh.json) == SuiteJSON.canonical(["cash": "10000.00", "currency": "USD", "holdings_value": "0.00",
-                                                   "total_value": "10000.00"]), "\(fresh.text)")
+                                                   "total_value": "10000.00", "reserved": "0.00", "buying_power": "10000.00"]), "\(fresh.text)")
 
             let buy = try await client.post("/trade/buy", json: #"{"symbol":"aapl","quantity":2}"#, token: token)
             try #require(buy.status == 201, "\(buy.text)")
@@ -94,7 +94,7 @@ struct SuiteTests {
 
             let account = try await client.get("/trade/account", token: token)
             #expect(SuiteJSON.canonical(account.json) == SuiteJSON.canonical(["cash": "9815.14", "currency": "USD", "holdings_value": "191.23",
-                                                     "total_value": "10006.37"]), "\(account.text)")
+                                                     "total_value": "10006.37", "reserved": "0.00", "buying_power": "9815.14"]), "\(account.text)")
 
             let transactions = try await client.get("/trade/transactions", token: token)
             #expect(transactions.status == 200, "\(transactions.text)")
