@@ -110,7 +110,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["HTTP", "Sockets", "CSpawn"], path: "Tests/TestSupport", swiftSettings: strict),
         // One test target per library target (`Tests/<Target>Tests/<Type>Tests.swift`, STYLE.md 11), plus
         // ServiceTests for what needs several services or real processes.
-        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: strict),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["Sockets", "HTTP", "Routing", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "HTTP"], swiftSettings: strict),
         .testTarget(name: "ServiceKitTests", dependencies: [

@@ -45,12 +45,13 @@ public final class BlockingPool: Sendable {
     }
 
     private final class Job: Sendable {
-        let enqueued = ContinuousClock.now
+        let enqueued: ContinuousClock.Instant
         let cancelled = Atomic<Bool>(false)
         /// Runs the work, or fails the caller with the error when given one.
         let finish: @Sendable ((any Error)?) -> Void
 
-        init(finish: @escaping @Sendable ((any Error)?) -> Void) {
+        init(enqueued: ContinuousClock.Instant, finish: @escaping @Sendable ((any Error)?) -> Void) {
+            self.enqueued = enqueued
             self.finish = finish
         }
     }
@@ -82,11 +83,15 @@ public final class BlockingPool: Sendable {
     private let available = DispatchSemaphore(value: 0)
     private let threads: Int
     private let limits: Limits
+    /// What a job's wait is measured with (tests give a clock they advance by hand).
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     /// Starts `threads` workers. `typicalJob` seeds the running average of a job's duration.
-    public init(threads: Int, limits: Limits, typicalJob: Duration, name: String = "blocking") {
+    public init(threads: Int, limits: Limits, typicalJob: Duration, name: String = "blocking",
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.threads = max(1, threads)
         self.limits = limits
+        self.now = now
         state = Mutex(State(averageSeconds: Self.seconds(typicalJob)))
         for index in 0..<self.threads {
             let thread = Thread { [self] in worker() }
@@ -102,7 +107,7 @@ public final class BlockingPool: Sendable {
         let box = Mutex<Job?>(nil)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                let job = Job { error in
+                let job = Job(enqueued: now()) { error in
                     if let error { continuation.resume(throwing: error) } else { continuation.resume(with: Result { try body() }) }
                 }
                 box.withLock { $0 = job }
@@ -116,6 +121,9 @@ public final class BlockingPool: Sendable {
             box.withLock { $0?.cancelled.store(true, ordering: .relaxed) }
         }
     }
+
+    /// Jobs waiting in both lanes (tests wait on it instead of sleeping).
+    package var queuedCount: Int { state.withLock { $0.lanes[0].count + $0.lanes[1].count } }
 
     /// Queues `job`, or says why not.
     private func admit(_ job: Job, _ priority: Priority) -> Overloaded? {
@@ -146,11 +154,11 @@ public final class BlockingPool: Sendable {
                 job.finish(CancellationError())
                 continue
             }
-            let started = ContinuousClock.now
-            if started - job.enqueued > expiry {
+            if now() - job.enqueued > expiry {
                 job.finish(Overloaded(retryAfterSeconds: retryAfter))
                 continue
             }
+            let started = ContinuousClock.now
             job.finish(nil)
             let took = Self.seconds(ContinuousClock.now - started)
             // A moving average over about the last ten jobs: follows a change of load or cost quickly.

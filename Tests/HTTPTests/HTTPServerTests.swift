@@ -27,7 +27,7 @@ struct HTTPServerTests {
     /// Echoes the body (or `METHOD target` when there is none); a few paths misbehave on purpose.
     static let echo: HTTPServer.Responder = { request in
         switch request.path {
-        case "/slow": try? await Task.sleep(for: .seconds(1))
+        case "/slow": try? await Task.sleep(for: .seconds(1))  // kept: the slow responder's work
         case "/big": return HTTPResponse(status: 200, body: [UInt8](repeating: 0x61, count: 8 << 20))
         case "/close": return HTTPResponse(status: 200, headers: ["Connection": "close"], body: Array("bye".utf8))
         default: break
@@ -214,7 +214,7 @@ struct HTTPServerTests {
                               "lo\r\n6\r\n world\r", "\n0\r\nTrailer: t\r\n\r\n"]
                 for piece in pieces {
                     client.send(piece)
-                    usleep(20_000)
+                    usleep(20_000)  // kept: each piece in a read of its own
                 }
                 let response = try #require(client.readResponse())
                 #expect(response.status == 200 && response.text == "hello world")
@@ -423,13 +423,19 @@ struct HTTPServerTests {
 
     @Test("does not let a slow responder delay a fast request on the same loop")
     func slowResponderDoesNotBlockLoop() async throws {
-        try await Self.withServer(loops: 1) { server in
+        let slowStarted = Flag()
+        let responder: HTTPServer.Responder = { request in
+            if request.path == "/slow" { slowStarted.set() }
+            return await Self.echo(request)
+        }
+        try await Self.withServer(loops: 1, responder: responder) { server in
             let port = server.port
             try await rawBlocking {
                 let slow = try RawClient(port: port)
                 let start = ContinuousClock.now
                 slow.send(RawRequest.make("GET", "/slow"))
-                usleep(50_000)
+                // The slow one is in its responder before the fast one is sent.
+                #expect(Eventually.holdsBlocking { slowStarted.isSet })
                 let fast = try RawClient(port: port)
                 let fastStart = ContinuousClock.now
                 fast.send(RawRequest.make("GET", "/fast"))
@@ -487,9 +493,7 @@ struct HTTPServerTests {
         let busy = try RawClient(port: port)
         let idle = try RawClient(port: port)
         busy.send(RawRequest.make("GET", "/in-flight"))
-        let deadline = ContinuousClock.now + .seconds(2)
-        while !started.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(started.isSet)
+        #expect(await Eventually.holds(within: .seconds(2)) { started.isSet })
         let shutdown = Task { await server.shutdown() }
         #expect(try await rawBlocking { idle.closesQuietly() }, "idle connections are closed at once")
         release.set()
@@ -509,11 +513,23 @@ struct HTTPServerTests {
         let server = try HTTPServer(
             configuration: .init(host: "127.0.0.1", port: 0, loopCount: 1, limits: Self.limits()),
             responder: { _ in HTTPResponse(status: 200, body: [UInt8](repeating: 0x61, count: size)) })
-        let reader = try RawClient(port: server.port)
+        let port = server.port
+        let reader = try RawClient(port: port)
         reader.send(RawRequest.make("GET", "/big"))
-        try await Task.sleep(for: .milliseconds(300))  // answered, and blocked on the full socket
+        // Answered: its first bytes have arrived, and the rest fills the socket the reader leaves full.
+        var descriptor = pollfd(fd: reader.fd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&descriptor, 1, 10_000) > 0, "the answer never started")
         let shutdown = Task { await server.shutdown() }
-        try await Task.sleep(for: .milliseconds(300))  // the drain has begun
+        // The drain has begun once connects are refused: the listener closes after every loop drains.
+        let draining = await Eventually.holds {
+            do {
+                try RawClient(port: port).close()
+                return false
+            } catch {
+                return true
+            }
+        }
+        #expect(draining, "the listener was never closed")
         let response = try await rawBlocking { reader.readResponse(timeout: .seconds(10)) }
         #expect(response?.status == 200)
         #expect(response?.body.count == size, "the answer was cut at \(response?.body.count ?? 0) of \(size) bytes")
@@ -536,7 +552,7 @@ struct HTTPServerTests {
 
                 let impatient = try RawClient(port: port)
                 impatient.send(RawRequest.make("GET", "/slow"))
-                usleep(50_000)
+                usleep(50_000)  // kept: likely in its responder when reset; the checks hold either way
                 impatient.reset()
 
                 let halfHead = try RawClient(port: port)
@@ -548,9 +564,7 @@ struct HTTPServerTests {
                 #expect(after.readResponse()?.text == "GET /after")
                 after.close()
                 // The slow responder finishes after 1 s; by then every socket must be released.
-                let deadline = ContinuousClock.now + .seconds(3)
-                while server.connectionCount > 0 && ContinuousClock.now < deadline { usleep(10_000) }
-                #expect(server.connectionCount == 0)
+                #expect(Eventually.holdsBlocking(within: .seconds(3)) { server.connectionCount == 0 })
             }
         }
     }

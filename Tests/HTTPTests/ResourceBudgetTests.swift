@@ -112,17 +112,6 @@ struct ResourceBudgetTests {
 
     // MARK: - Over real sockets
 
-    /// Polls `condition` every 10 ms for up to 3 s (the server works on its own thread): waits
-    /// as long as needed and no longer, where a fixed sleep would decide the outcome.
-    static func eventually(_ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + .seconds(3)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { return false }
-            usleep(10_000)
-        }
-        return true
-    }
-
     static func limits() -> HTTPLimits {
         var limits = HTTPServerTests.limits()
         limits.bodyBytesMax = 128 * 1024
@@ -170,7 +159,7 @@ struct ResourceBudgetTests {
                 other.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
                 #expect(other.readStatus(timeoutMs: 2000) == 200, "another client is served")
                 held[0].close()
-                #expect(Self.eventually { server.connectionCount == 2 }, "the server saw the close")
+                #expect(Eventually.holdsBlocking(within: .seconds(3)) { server.connectionCount == 2 }, "the server saw the close")
                 let again = try #require(AttackSocket(port: port, from: "127.0.0.2"))
                 again.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
                 #expect(again.readStatus(timeoutMs: 2000) == 200, "a place freed is the client's again")
@@ -188,7 +177,7 @@ struct ResourceBudgetTests {
                 let head = "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: \(120 * 1024)\r\n\r\n"
                 let first = try #require(AttackSocket(port: port))
                 first.send(head + String(repeating: "x", count: 100 * 1024))  // held, unfinished
-                #expect(Self.eventually { server.bufferedBodyBytes == 100 * 1024 })
+                #expect(Eventually.holdsBlocking(within: .seconds(3)) { server.bufferedBodyBytes == 100 * 1024 })
 
                 let second = try #require(AttackSocket(port: port))
                 second.send(head + String(repeating: "y", count: 100 * 1024))
@@ -204,7 +193,7 @@ struct ResourceBudgetTests {
                 #expect(small.readStatus(timeoutMs: 2000) == 200, "a small body is still served")
 
                 first.close()
-                #expect(Self.eventually { server.bufferedBodyBytes == 0 }, "a closed connection gives its bytes back")
+                #expect(Eventually.holdsBlocking(within: .seconds(3)) { server.bufferedBodyBytes == 0 }, "a closed connection gives its bytes back")
             }
         }
     }
@@ -219,7 +208,7 @@ struct ResourceBudgetTests {
                     client.send("POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\n\r\n" + String(repeating: "z", count: 70_000))
                     #expect(client.readStatus(timeoutMs: 2000) == 200)
                 }
-                #expect(Self.eventually { server.bufferedBodyBytes == 0 })
+                #expect(Eventually.holdsBlocking(within: .seconds(3)) { server.bufferedBodyBytes == 0 })
             }
         }
     }

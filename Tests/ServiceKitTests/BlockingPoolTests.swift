@@ -21,12 +21,20 @@ import Testing
         func append(_ label: String) { list.withLock { $0.append(label) } }
     }
 
+    /// The pool's clock for how long a job waited, moved by hand.
+    final class ManualClock: Sendable {
+        private let offset = Mutex(Duration.zero)
+        private let start = ContinuousClock.now
+        func advance(_ by: Duration) { offset.withLock { $0 += by } }
+        var function: @Sendable () -> ContinuousClock.Instant { { [self] in start + offset.withLock { $0 } } }
+    }
+
     /// A one-thread pool whose thread is busy with a held job; the held job's task.
     /// Waits for the held job to start on a GCD thread: a semaphore waited on in the test's own task
     /// blocks a cooperative thread, and two such tests at once (2 cores) left none to start the job.
-    static func busyPool(_ limits: BlockingPool.Limits, typicalJob: Duration) async
+    static func busyPool(_ limits: BlockingPool.Limits, typicalJob: Duration, clock: ManualClock = ManualClock()) async
         -> (BlockingPool, Gate, Task<Void, any Error>) {
-        let pool = BlockingPool(threads: 1, limits: limits, typicalJob: typicalJob, name: "test")
+        let pool = BlockingPool(threads: 1, limits: limits, typicalJob: typicalJob, name: "test", now: clock.function)
         let gate = Gate()
         let held = Task { try await pool.run(.high) { gate.hold() } }
         await withCheckedContinuation { continuation in
@@ -38,12 +46,26 @@ import Testing
         return (pool, gate, held)
     }
 
-    /// Queues a job that appends `label` to `order` when it runs; the job's task.
+    struct NotQueued: Error {}
+
+    /// Queues a job that appends `label` to `order` when it runs, and waits until it is in the busy
+    /// pool's line, so that the next one queues behind it; the job's task.
     static func queue(_ pool: BlockingPool, _ priority: BlockingPool.Priority, _ label: String,
-                      _ order: Order) async -> Task<Void, any Error> {
-        let task = Task { try await pool.run(priority) { order.append(label) } }
-        try? await Task.sleep(for: .milliseconds(20))  // queued before the next one
+                      _ order: Order) async throws -> Task<Void, any Error> {
+        let before = pool.queuedCount
+        let task = submit(pool, priority, label, order)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while pool.queuedCount == before {
+            guard ContinuousClock.now < deadline else { throw NotQueued() }
+            try await Task.sleep(for: .milliseconds(1))
+        }
         return task
+    }
+
+    /// Submits such a job without waiting (one that is refused never joins the line).
+    static func submit(_ pool: BlockingPool, _ priority: BlockingPool.Priority, _ label: String,
+                       _ order: Order) -> Task<Void, any Error> {
+        Task { try await pool.run(priority) { order.append(label) } }
     }
 
     static func refusal(_ task: Task<Void, any Error>) async -> BlockingPool.Overloaded? {
@@ -58,10 +80,10 @@ import Testing
     @Test func aFullLaneRefusesAndTheOtherLaneStillAdmits() async throws {
         let (pool, gate, held) = await Self.busyPool(.init(queueMax: 2, queueWaitMax: .seconds(60), jobExpiry: .seconds(60)), typicalJob: .microseconds(1))
         let order = Order()
-        let low = [await Self.queue(pool, .low, "low1", order), await Self.queue(pool, .low, "low2", order)]
-        let refused = await Self.queue(pool, .low, "low3", order)
+        let low = [try await Self.queue(pool, .low, "low1", order), try await Self.queue(pool, .low, "low2", order)]
+        let refused = Self.submit(pool, .low, "low3", order)
         #expect(await Self.refusal(refused) != nil, "a third low job is refused")
-        let high = await Self.queue(pool, .high, "high1", order)
+        let high = try await Self.queue(pool, .high, "high1", order)
         gate.release()
         try await held.value
         for task in low + [high] { try await task.value }
@@ -72,9 +94,9 @@ import Testing
         // Each job is estimated at 1 s: a third job in line would wait 2 s, over the 1.5 s bound.
         let (pool, gate, held) = await Self.busyPool(.init(queueMax: 100, queueWaitMax: .milliseconds(1500), jobExpiry: .seconds(60)), typicalJob: .seconds(1))
         let order = Order()
-        let first = await Self.queue(pool, .low, "a", order)
-        let second = await Self.queue(pool, .low, "b", order)
-        let third = await Self.queue(pool, .low, "c", order)
+        let first = try await Self.queue(pool, .low, "a", order)
+        let second = try await Self.queue(pool, .low, "b", order)
+        let third = Self.submit(pool, .low, "c", order)
         let overloaded = await Self.refusal(third)
         #expect(overloaded?.retryAfterSeconds == 2, "\(String(describing: overloaded))")
         gate.release()
@@ -85,17 +107,19 @@ import Testing
     }
 
     @Test func cancelledAndExpiredJobsAreDroppedBeforeTheyStart() async throws {
-        let (pool, gate, held) = await Self.busyPool(.init(queueMax: 100, queueWaitMax: .milliseconds(100), jobExpiry: .milliseconds(200)), typicalJob: .microseconds(1))
+        let clock = ManualClock()
+        let (pool, gate, held) = await Self.busyPool(.init(queueMax: 100, queueWaitMax: .milliseconds(100), jobExpiry: .milliseconds(200)),
+                                                     typicalJob: .microseconds(1), clock: clock)
         let order = Order()
-        let cancelled = await Self.queue(pool, .high, "cancelled", order)
+        let cancelled = try await Self.queue(pool, .high, "cancelled", order)
         cancelled.cancel()
-        let expired = await Self.queue(pool, .high, "expired", order)
-        try await Task.sleep(for: .milliseconds(300))  // more than the 200 ms expiry
+        let expired = try await Self.queue(pool, .high, "expired", order)
+        clock.advance(.milliseconds(201))  // past the 200 ms expiry
         gate.release()
         try await held.value
         await #expect(throws: CancellationError.self) { try await cancelled.value }
         #expect(await Self.refusal(expired) != nil, "a job that waited too long is dropped with Overloaded")
-        let fresh = await Self.queue(pool, .high, "fresh", order)
+        let fresh = Self.submit(pool, .high, "fresh", order)
         try await fresh.value
         #expect(order.labels == ["fresh"], "neither dropped job ran")
     }

@@ -75,7 +75,7 @@ struct AbuseConnectionTests {
                     let greedy = (0..<120).compactMap { _ in AttackSocket(port: port, from: "127.0.0.7") }
                     for socket in greedy { socket.send("GET /stocks/AAPL HTTP/1.1\r\nHost: x\r\n") }
                     for round in 0..<10 {
-                        usleep(200_000)
+                        usleep(200_000)  // kept: the slowloris drip rate
                         for socket in sockets { socket.send("X-Drip-\(round): v\r\n") }
                     }
                     let held = sockets.filter { $0.read(timeoutMs: 0) == .nothing }.count
@@ -105,6 +105,8 @@ struct AbuseConnectionTests {
                 let result = await Self.onThread { () -> (Int, Int, Int) in
                     let sockets = (0..<400).compactMap { index in AttackSocket(port: port, from: "127.0.0.\(2 + index % 4)") }
                     for socket in sockets { socket.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n") }
+                    // Kept: the flood settles (the bound checked, fewer than 200 served, only gets
+                    // stronger with a longer wait).
                     usleep(1_500_000)
                     // Sorted first, closed after: a place freed during the count would let a
                     // waiting connection in before it is looked at.
@@ -120,7 +122,7 @@ struct AbuseConnectionTests {
                     var servedLater = 0
                     let deadline = ContinuousClock.now + .seconds(10)
                     while !pending.isEmpty && ContinuousClock.now < deadline {
-                        usleep(20_000)
+                        usleep(20_000)  // polls the waiting sockets until the deadline
                         pending.removeAll { socket in
                             guard case .bytes(let bytes) = socket.read(timeoutMs: 0) else { return false }
                             if String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 404 ") { servedLater += 1 }
@@ -158,16 +160,16 @@ struct AbuseConnectionTests {
             let pipelined = await Self.onThread { () -> Int in
                 let sockets = (0..<60).compactMap { index in AttackSocket(port: port, from: "127.0.0.\(2 + index % 4)") }
                 for socket in sockets { socket.send("GET /stocks/AAPL HTTP/1.1\r\nHost: x\r\n\r\n") }
-                usleep(200_000)
+                usleep(200_000)  // kept: the slow requests reach the gateway before the bytes behind them
                 let filler = [UInt8](repeating: UInt8(ascii: "a"), count: 1_048_576)
                 var sent = Array(repeating: 0, count: sockets.count)
                 for _ in 0..<40 {  // the kernel takes it in pieces as the buffers grow
                     for (index, socket) in sockets.enumerated() where sent[index] < filler.count {
                         sent[index] += socket.sendWithoutWaiting(filler[sent[index]...])
                     }
-                    usleep(25_000)
+                    usleep(25_000)  // kept: paces the sends while the kernel's buffers grow
                 }
-                usleep(500_000)
+                usleep(500_000)  // kept: the gateway has read what it will before its peak RSS is read
                 _ = sockets.count  // held open until now
                 return sent.reduce(0, +)
             }

@@ -134,6 +134,7 @@ import Testing
             _ = try await F.registerAndLogin(client, "burst", "password1")
 
             let clock = ContinuousClock()
+            let idleCPU = try #require(process.cpuSeconds)
             let start = clock.now
             let logins = Task {
                 try await F.concurrently(8) { _ in
@@ -141,7 +142,8 @@ import Testing
                     return (reply.status, clock.now)
                 }
             }
-            try await Task.sleep(for: .milliseconds(30))
+            // Until scrypt is busy (a tenth of a second of CPU more than idle), then probe.
+            #expect(await Eventually.holds { (process.cpuSeconds ?? 0) - idleCPU >= 0.1 }, "auth never started hashing")
             var probes: [Duration] = []
             var lastProbeEnd = start
             for _ in 1...3 {

@@ -51,6 +51,7 @@ struct GatewayEdgeTests {
             }
 
             // A second later there is a token again.
+            // Kept: the real gateway's bucket refills on its own clock (RateLimiterTests uses a manual one).
             try await Task.sleep(for: .milliseconds(1100))
             let recovered = try await Self.get("/trade/account", port: port)
             #expect(recovered.status == 401, "after 1.1 s: \(recovered.status) \(recovered.text)")

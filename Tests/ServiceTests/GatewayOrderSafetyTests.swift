@@ -90,7 +90,7 @@ struct GatewayOrderSafetyTests {
                 provider.setMode(delayMs > 0 ? .delay(milliseconds: delayMs) : .normal)
                 let blocker = lockMs > 0 ? try await Self.lockTradeDatabase(suite) : nil
                 let unlock = Task {
-                    try await Task.sleep(for: .milliseconds(lockMs))
+                    try await Task.sleep(for: .milliseconds(lockMs))  // kept: how long the lock is held is the row's scenario
                     if let blocker {
                         try await blocker.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
                         try blocker.close()
@@ -101,7 +101,8 @@ struct GatewayOrderSafetyTests {
                 let reply = try await gateway.post("/trade/buy", json: #"{"symbol":"AAPL","quantity":1}"#,
                                                    token: token, headers: headers)
                 try await unlock.value
-                // Whatever trade was still doing has finished by now (its budget, the lock, a commit).
+                // Kept: whatever trade was still doing has finished by now (its budget, the lock, a commit):
+                // the real process's own deadline, and what is checked is that nothing more happens.
                 try await Task.sleep(for: .milliseconds(Self.timeoutMs + 700))
                 let executed = try await Self.transactionCount(trade, token: token)
                 #expect(reply.status != 504, "\(why): the gateway gave up first: \(reply.text)")

@@ -51,11 +51,12 @@ import Testing
         // kernel completes every handshake, and what the service cannot accept waits in its backlog.
         var clients: [RawClient] = []
         for _ in 0..<96 { clients.append(try RawClient(port: stock.port)) }
-        try await Task.sleep(for: .milliseconds(300))
+        // Until the service has accepted all it can (it accepts on its own loop, at its own pace).
+        let full = await Eventually.holds { (stock.openDescriptors ?? 0) >= 62 }
         let open = try #require(stock.openDescriptors)
-        #expect(open >= 62, "only \(open) of 64 descriptors in use: the table was not full, nothing was tested")
+        #expect(full, "only \(open) of 64 descriptors in use: the table was not full, nothing was tested")
         let before = try #require(stock.cpuSeconds)
-        try await Task.sleep(for: .seconds(1))
+        try await Task.sleep(for: .seconds(1))  // kept: the window the CPU use is measured over
         let used = try #require(stock.cpuSeconds) - before
         #expect(used < 0.3, "\(used) s of CPU in 1 s with nothing to do but a full descriptor table")
 

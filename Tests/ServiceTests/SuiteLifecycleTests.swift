@@ -30,7 +30,7 @@ struct SuiteLifecycleTests {
     }
 
     /// One request of the load loop: when it started and how it ended.
-    private struct Outcome: Sendable {
+    fileprivate struct Outcome: Sendable {
         let started: ContinuousClock.Instant
         let status: Int?
         let error: String?
@@ -39,31 +39,37 @@ struct SuiteLifecycleTests {
     @Test func anUpstreamRestartedUnderLoadIsNeverA502OnceHealthyAgain() async throws {
         try await SuiteProcesses.with { suite in
             let stop = StopFlag()
-            let hardDeadline = ContinuousClock.now + .seconds(30)
+            let hardDeadline = ContinuousClock.now + .seconds(40)
             let workers = 8
+            let log = OutcomeLog()
             let load = Task {
-                await withTaskGroup(of: [Outcome].self) { group in
+                await withTaskGroup(of: Void.self) { group in
                     for _ in 0..<workers {
                         group.addTask {
                             let client = suite.gateway(timeout: .seconds(5))
-                            var outcomes: [Outcome] = []
-                            while !stop.isSet && ContinuousClock.now < hardDeadline && outcomes.count < 20_000 {
+                            var count = 0
+                            while !stop.isSet && ContinuousClock.now < hardDeadline && count < 20_000 {
                                 let started = ContinuousClock.now
+                                count += 1
                                 do {
                                     let reply = try await client.get("/stocks/AAPL")
-                                    outcomes.append(Outcome(started: started, status: reply.status, error: nil))
+                                    log.append(Outcome(started: started, status: reply.status, error: nil))
                                 } catch {
-                                    outcomes.append(Outcome(started: started, status: nil, error: "\(error)"))
-                                    try? await Task.sleep(for: .milliseconds(5))
+                                    log.append(Outcome(started: started, status: nil, error: "\(error)"))
+                                    try? await Task.sleep(for: .milliseconds(5))  // kept: paces retries of a refused connect
                                 }
                             }
-                            return outcomes
                         }
                     }
-                    return await group.reduce(into: []) { $0 += $1 }
                 }
             }
-            try await Task.sleep(for: .milliseconds(800))
+            // Until more than 8 requests have been answered that started 300 ms before the restart
+            // (what `before` counts below), however long the load takes to get going.
+            let going = await Eventually.holds(within: .seconds(15)) {
+                let cut = ContinuousClock.now - .milliseconds(300)
+                return log.count { $0.started < cut && $0.status != nil } > 8
+            }
+            #expect(going, "the load never got going")
             let outageStarted = ContinuousClock.now
             var restartError: (any Error)?
             do {
@@ -72,9 +78,11 @@ struct SuiteLifecycleTests {
                 restartError = error
             }
             let healthy = ContinuousClock.now
-            try await Task.sleep(for: .seconds(2))
+            // A hundred requests started once stock was healthy again, whatever time they take.
+            _ = await Eventually.holds(within: .seconds(15)) { log.count { $0.started > healthy } >= 100 }
             stop.set()
-            let outcomes = await load.value
+            await load.value
+            let outcomes = log.all
             if let restartError { throw restartError }
 
             // Requests well before the signal (a request takes milliseconds; one started just before
@@ -82,7 +90,7 @@ struct SuiteLifecycleTests {
             let before = outcomes.filter { $0.started < outageStarted - .milliseconds(300) }
             let after = outcomes.filter { $0.started > healthy }
             #expect(before.count > 8 && before.allSatisfy { $0.status == 200 }, "before: \(Self.summary(before))")
-            #expect(after.count > 8, "too little load after the restart: \(after.count)")
+            #expect(after.count >= 100, "too little load after the restart: \(after.count)")
             #expect(after.allSatisfy { $0.status == 200 },
                     "after stock was healthy again: \(Self.summary(after))\n\(suite.log("gateway").suffix(3000))")
             #expect(after.allSatisfy { $0.status != 502 })
@@ -102,6 +110,8 @@ struct SuiteLifecycleTests {
             _ = try await suite.registerAndLogin(username, password: "drain password 1")
             let body = #"{"username":"\#(username)","password":"drain password 1"}"#
             let port = suite.gatewayPort
+            let auth = try #require(suite.process("auth"))
+            let idleCPU = try #require(auth.cpuSeconds)
             let inFlight = Task {
                 await withTaskGroup(of: Result<SuiteRawHTTP.Response, SuiteRawHTTP.Failure>.self) { group in
                     for _ in 0..<20 {
@@ -112,7 +122,8 @@ struct SuiteLifecycleTests {
                     return await group.reduce(into: []) { $0.append($1) }
                 }
             }
-            try await Task.sleep(for: .milliseconds(150))
+            // Until auth is hashing (a tenth of a second of CPU more than idle): logins are in flight.
+            #expect(await Eventually.holds { (auth.cpuSeconds ?? 0) - idleCPU >= 0.1 }, "auth never started hashing")
             let names = SuiteProcesses.services + ["gateway"]
             let processes = try names.map { name in try #require(suite.process(name), "\(name) is not running") }
             let signalled = ContinuousClock.now
@@ -152,6 +163,14 @@ struct SuiteLifecycleTests {
             #expect(completed > 0, "no request was in flight: \(results)")
         }
     }
+}
+
+/// What the load loop's workers have seen so far, read while they run.
+private final class OutcomeLog: Sendable {
+    private let list = Mutex<[SuiteLifecycleTests.Outcome]>([])
+    var all: [SuiteLifecycleTests.Outcome] { list.withLock { $0 } }
+    func append(_ outcome: SuiteLifecycleTests.Outcome) { list.withLock { $0.append(outcome) } }
+    func count(where matches: (SuiteLifecycleTests.Outcome) -> Bool) -> Int { list.withLock { $0.count(where: matches) } }
 }
 
 /// A flag the load loop's workers poll.

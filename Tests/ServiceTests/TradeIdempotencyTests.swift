@@ -146,6 +146,7 @@ import Testing
             let token = try await trade.token(1)
             trade.setPrice("AAPL", "10.00")
             let first = try #require(try await trade.order("buy", "AAPL", 1, token: token, key: "short-lived").transaction)
+            // Kept (both): the 1 s TTL runs out on the trade process's own clock.
             try await Task.sleep(for: .milliseconds(1_600))
             let second = try await trade.order("buy", "AAPL", 2, token: token, key: "short-lived")
             #expect(second.status == 201, "after the TTL the key is free for another request: \(second.text)")

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TestSupport
 @testable import Sockets
 
 @Suite("EventLoop")
@@ -22,12 +23,8 @@ struct EventLoopTests {
                 delays.withLock { $0.append(.now - produced) }
             }
         }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while delays.withLock({ $0.count }) < 5 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        #expect(await Eventually.holds { delays.withLock { $0.count } >= 5 })
         let seen = delays.withLock { $0 }
-        #expect(seen.count >= 5)
         #expect(seen.allSatisfy { $0 < .milliseconds(20) }, "tick to flush: \(seen)")
     }
 
@@ -57,19 +54,16 @@ struct EventLoopTests {
                 owner.probe.ticks.add(1, ordering: .relaxed)
             }, ordering: .relaxed)
         }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while probe.tickCount < 3 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(probe.tickCount >= 3)
+        #expect(await Eventually.holds { probe.tickCount >= 3 })
         #expect(!probe.wasReleased, "the hook holds its owner until cancelled")
         loop.execute { loop.cancelTick(probe.hookID.load(ordering: .relaxed)) }
-        while !probe.wasReleased && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(probe.wasReleased, "the cancelled hook was not let go")
+        #expect(await Eventually.holds { probe.wasReleased }, "the cancelled hook was not let go")
         let afterCancel = probe.tickCount
-        try await Task.sleep(for: .milliseconds(60))
+        // Three ticks of a second hook of the same period, registered after the cancel: the
+        // cancelled one had three chances to run (a fixed sleep counted time, not ticks).
+        let witness = Probe()
+        loop.execute { _ = loop.onTick(every: .milliseconds(5)) { witness.ticks.add(1, ordering: .relaxed) } }
+        #expect(await Eventually.holds { witness.tickCount >= 3 })
         #expect(probe.tickCount == afterCancel, "the hook ran after it was cancelled")
     }
 }

@@ -38,7 +38,7 @@ public enum AbuseHarness {
                     guard let rss = statusKilobytes(pid: pid, field: "VmRSS") else { continue }
                     state.peaks.withLock { $0[name] = max($0[name] ?? 0, rss * 1024) }
                 }
-                try? await Task.sleep(for: Limits.sampleInterval)
+                try? await Task.sleep(for: Limits.sampleInterval)  // kept: the RSS sampling period
             }
         }
         // One request before the attack: the normal client's keep-alive connection is open before

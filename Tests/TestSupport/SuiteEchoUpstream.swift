@@ -128,7 +128,7 @@ public final class SuiteEchoUpstream: Sendable {
                 let cuts = [0, 11, 30, response.count - body.count, response.count - body.count / 2, response.count]
                 for (from, to) in zip(cuts, cuts.dropFirst()) {
                     guard FakeSocket.sendAll(fd, Array(response[from..<to])) else { return }
-                    usleep(Limits.dribblePauseUs)
+                    usleep(Limits.dribblePauseUs)  // kept: paces the pieces so each arrives in a read of its own
                 }
                 guard let next = readHead(fd) else { return }
                 heads.withLock { $0.append(next + Self.reusedMark) }

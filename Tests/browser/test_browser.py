@@ -399,7 +399,7 @@ class Safety(Desk):
         self.review("buy", 1)
         ActionChains(self.d).double_click(self.wait_for("#confirm")).perform()
         self.wait_text(".result .ok", "Bought 1 MSFT")
-        time.sleep(0.5)
+        time.sleep(0.5)  # kept: a negative check; time for a second order, had the double click sent one
         token = SUITE.token(name)
         txs = self.transactions(token)
         self.assertEqual(len(txs), 1)
