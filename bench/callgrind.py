@@ -48,10 +48,13 @@ def wrk(url, conns, seconds, headers=()):
 
 
 def total_instructions(profile):
-    """The profile's `summary:` (or `totals:`) line: every instruction counted."""
-    for line in open(profile, errors="replace"):
-        if line.startswith(("summary:", "totals:")):
-            return int(line.split()[1])
+    """The profile's `totals:` line: every instruction counted (its `summary:` stays 0 when
+    instrumentation started off)."""
+    for _ in range(50):  # valgrind may still be writing it
+        for line in open(profile, errors="replace"):
+            if line.startswith("totals:"):
+                return int(line.split()[1])
+        time.sleep(0.2)
     raise SystemExit(f"no totals in {profile}")
 
 
@@ -61,16 +64,22 @@ def under_callgrind(label, command, env, url, work, headers=()):
     server = Server(label, ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--demangle=no",
                             f"--callgrind-out-file={profile}"] + command, env)
     try:
-        wait_http(url, timeout=180)
+        wait_http(re.sub(r"(//[^/]+).*", r"\1/health", url), timeout=180)
         wrk(url, CONNS, 2, headers)  # warm-up: caches, upstream connections, token cache
         pid = str(server.proc.pid)
         subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
         requests, bad = wrk(url, CONNS, SECONDS, headers)
         subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
+        # Dumped now: a process that takes long to exit (nginx under valgrind) is killed unprofiled.
+        subprocess.run(["callgrind_control", "--dump", pid], check=True, capture_output=True)
+        dumped = [f for f in os.listdir(work) if f.startswith(os.path.basename(profile) + ".")]
+        if dumped:
+            profile = os.path.join(work, sorted(dumped)[-1])
     finally:
         server.stop()
     if bad:
         raise SystemExit(f"{label}: {bad} non-2xx answers under callgrind")
+    total_instructions(profile)  # waits until it is written
     if KEEP:
         os.makedirs(KEEP, exist_ok=True)
         kept = os.path.join(KEEP, f"{label}-{requests}.callgrind")
