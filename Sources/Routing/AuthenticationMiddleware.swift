@@ -21,9 +21,8 @@ public struct AuthenticationMiddleware: Middleware {
     }
 
     public func before(_ request: HTTPRequest, _ context: inout RequestContext) throws -> MiddlewareStep {
-        let access = context.access
-        if case .open = access { return .next }  // before `request.path` is made
-        guard access.requiresToken(request.path) else { return .next }
+        // Decided by the router on the path's bytes (``Access/requiresToken(_:)``).
+        guard context.needsToken else { return .next }
         if let user = authenticator.knownUser(for: request) {
             context.user = user
             return .next

@@ -29,13 +29,18 @@ public struct RequestContext: Sendable {
     /// The route that matched the path (for a 405, the last one whose pattern did).
     let entry: RouteEntry?
     let routing: Resolution
+    /// Whether ``AuthenticationMiddleware`` must find a user: the route's ``access`` applied to the
+    /// path when the router matched it (false when no endpoint will run).
+    let needsToken: Bool
 
-    init(method: String, peer: String, received: ContinuousClock.Instant, entry: RouteEntry?, routing: Resolution) {
+    init(method: String, peer: String, received: ContinuousClock.Instant, entry: RouteEntry?, routing: Resolution,
+         needsToken: Bool = false) {
         self.method = method
         self.peer = peer
         self.received = received
         self.entry = entry
         self.routing = routing
+        self.needsToken = needsToken
     }
 
     /// The matched route pattern (`/stocks/{symbol}`), or `nil` when nothing matched. Metrics and

@@ -111,6 +111,19 @@ final class RouteEntry: Sendable {
     let acceptsEveryMethod: Bool
     /// How ``match(_:parameters:)`` decides: by comparing bytes when the pattern has no parameter.
     let shape: Shape
+    /// ``access`` as the router reads it per request: no `Set` copied or searched.
+    let tokenRule: TokenRule
+    /// The paths of ``Access/tokenOn(_:)`` as bytes (empty otherwise).
+    let tokenPaths: [[UInt8]]
+
+    enum TokenRule: Sendable {
+        case never
+        case always
+        /// On ``tokenPaths`` only, all of them ASCII.
+        case onPaths
+        /// On paths of which one is not ASCII: compared as `String`s (canonical equivalence).
+        case onPathsAsStrings
+    }
     /// `/` and the leading literal segments joined by `/` (`/stocks` for `/stocks/**`).
     let literalPrefix: [UInt8]
 
@@ -130,6 +143,13 @@ final class RouteEntry: Sendable {
         self.endpoint = endpoint
         self.index = index
         acceptsEveryMethod = method == "*"
+        switch access {
+        case .open: (tokenRule, tokenPaths) = (.never, [])
+        case .token: (tokenRule, tokenPaths) = (.always, [])
+        case .tokenOn(let paths):
+            tokenPaths = paths.map { Array($0.utf8) }
+            tokenRule = tokenPaths.joined().allSatisfy { $0 < 0x80 } ? .onPaths : .onPathsAsStrings
+        }
         // `/` is one empty segment, as the path `/` splits (below).
         segments = pattern == "/" ? [.literal([])] : pattern.split(separator: "/").map { part in
             if part == "**" { return .rest }
@@ -145,6 +165,25 @@ final class RouteEntry: Sendable {
         shape = if literals.count == segments.count { .exact }
                 else if !literals.isEmpty && literals.count == segments.count - 1 && segments.last == .rest { .prefix }
                 else { .segments }
+    }
+
+    /// ``Access/requiresToken(_:)`` for a request's path as bytes (the target before `?`), decided
+    /// while the route is matched. ASCII against ASCII compares as bytes; anything else as `String`s,
+    /// whose equality is canonical equivalence (a target off the wire is always ASCII).
+    func requiresToken(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch tokenRule {
+        case .never: return false
+        case .always: return true
+        case .onPaths:
+            for own in tokenPaths where own.count == path.count && (path.isEmpty
+                || own.withUnsafeBufferPointer { memcmp($0.baseAddress!, path.baseAddress!, path.count) == 0 }) {
+                return true
+            }
+            guard path.contains(where: { $0 >= 0x80 }) else { return false }
+            return access.requiresToken(Substring(String(decoding: path, as: UTF8.self)))
+        case .onPathsAsStrings:
+            return access.requiresToken(Substring(String(decoding: path, as: UTF8.self)))
+        }
     }
 
     /// Whether the route answers `method` (`*` every one, `GET` also `HEAD`).

@@ -205,7 +205,7 @@ final class Pipeline: Sendable {
             for route in routes where route.match(path, parameters: &parameters) {
                 if route.accepts(request.method) {
                     var context = RequestContext(method: request.method, peer: request.peer, received: received,
-                                                 entry: route, routing: .found)
+                                                 entry: route, routing: .found, needsToken: route.requiresToken(path))
                     context.parameters = parameters
                     return context
                 }

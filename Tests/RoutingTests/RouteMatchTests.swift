@@ -32,6 +32,24 @@ import Testing
         }
     }
 
+    /// Kelvin sign (U+212A) is canonically equivalent to `K`: `String` equality, which the route's
+    /// `Access` uses, says equal where the bytes differ.
+    static let accesses: [Access] = [.open, .token, .tokenOn(["/auth/me"]), .tokenOn(["/auth/me", "/auth/x", ""]),
+                                     .tokenOn(["/auth/K"]), .tokenOn(["/auth/\u{212A}"])]
+    static let tokenPaths = paths + ["/auth/me?x", "/auth/x", "/auth/K", "/auth/\u{212A}", "/auth/m\u{E9}", "/auth/me\u{301}"]
+
+    @Test("the router's token decision on bytes is the Access's on the path", arguments: accesses)
+    func tokenDecisionOnBytes(access: Access) {
+        let route = RouteEntry(method: "*", pattern: "/auth/**", access: access,
+                               endpoint: .responder { _, _, reply in reply.send(HTTPResponse(status: 204)) }, index: 0)
+        for path in Self.tokenPaths {
+            var bytes = Array(path.utf8)
+            let decided = bytes.withUnsafeMutableBufferPointer { route.requiresToken(UnsafeBufferPointer($0)) }
+            #expect(decided == access.requiresToken(path[...]), "\(access) on \(path.debugDescription)")
+        }
+        #expect(route.requiresToken(UnsafeBufferPointer(start: nil, count: 0)) == access.requiresToken(""))
+    }
+
     @Test("only patterns without parameters take the comparison of bytes")
     func shapes() {
         #expect(Self.entry("/").shape == .exact)
