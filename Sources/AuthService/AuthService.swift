@@ -26,7 +26,7 @@ public enum AuthService {
                                                           windowSeconds: config.loginLockoutSeconds,
                                                           entriesMax: config.loginLimiterEntriesMax))
         return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: routes, endpoints: handlers,
-                               authenticator: tokens, onShutdown: { try? store.close() })
+                               authenticator: tokens, onShutdown: { try? await store.closeFromTask() })
     }
 
     /// The auth routes (API.md "Auth").

@@ -78,6 +78,9 @@ final class UserStore: Sendable {
 
     func close() throws { try database.close() }
 
+    /// Closes without holding a thread of Swift's cooperative pool while accesses finish (shutdown).
+    func closeFromTask() async throws { try await database.closeOffCooperativePool() }
+
     private static func user(_ row: Row) -> User {
         User(id: row["id"], username: row["username"], passwordHash: row["password_hash"], createdAt: row["created_at"])
     }

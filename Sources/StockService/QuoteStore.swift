@@ -96,6 +96,9 @@ final class QuoteStore: Sendable {
 
     func close() throws { try database.close() }
 
+    /// Closes without holding a thread of Swift's cooperative pool while accesses finish (shutdown).
+    func closeFromTask() async throws { try await database.closeOffCooperativePool() }
+
     private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
     private static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
 }

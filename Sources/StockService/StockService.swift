@@ -48,7 +48,7 @@ public enum StockService {
         let refreshMs = config.streamRefreshMs ?? (config.apiKey == nil ? 1_000 : max(1, config.quoteTTLSeconds) * 1_000)
         let handlers = StockHandlers(source: source, feed: QuoteFeed(source: source, refreshInterval: .milliseconds(refreshMs)))
         return try ServiceHost(config: config.common, logger: logger, limits: limits, routes: routes, endpoints: handlers,
-                               onShutdown: { try? store.close() })
+                               onShutdown: { try? await store.closeFromTask() })
     }
 
     /// The stock routes (API.md "Stock").

@@ -39,6 +39,25 @@ public enum SQLiteDatabase {
     }
 }
 
+extension DatabasePool {
+    /// Closes the pool from a thread of its own. `close()` blocks until every access in flight has
+    /// finished; called from an async context it held a thread of Swift's cooperative pool (two on
+    /// 2 cores) while it waited, and with two services shutting down in one process (the test suite
+    /// run in parallel) both threads waited on accesses that needed one of them to finish: a hang.
+    public func closeOffCooperativePool() async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Thread {
+                do {
+                    try self.close()
+                    done.resume()
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }.start()
+        }
+    }
+}
+
 extension DatabaseWriter {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction on GRDB's writer queue, off the event loops.
     /// Immediate, because a deferred transaction that reads then writes can fail with SQLITE_BUSY

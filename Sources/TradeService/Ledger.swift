@@ -369,4 +369,7 @@ final class Ledger: Sendable {
     }
 
     func close() throws { try database.close() }
+
+    /// Closes without holding a thread of Swift's cooperative pool while accesses finish (shutdown).
+    func closeFromTask() async throws { try await database.closeOffCooperativePool() }
 }

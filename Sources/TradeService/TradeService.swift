@@ -62,9 +62,13 @@ public enum TradeService {
                                endpoints: handlers, authenticator: tokens,
                                afterAuthentication: [ShardMiddleware(ownership: ownership)], onShutdown: {
             await admin?.shutdown()
+            // Nothing may still be using the ledger when it closes: the matcher's tick and the
+            // purge finish (or see their cancellation) first.
             purge.cancel()
             matching.cancel()
-            try? ledger.close()
+            await matching.value
+            await purge.value
+            try? await ledger.closeFromTask()
         })
     }
 
