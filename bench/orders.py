@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Order engine benchmark (issue 26), run by hand: orders placed per second into a book that grows
 to 10,000 open orders, and fill latency (the price crossing an order's limit → the order seen
-`filled`) with those 10,000 orders open.
+`filled` event received on `GET /trade/events`) with those 10,000 orders open.
 
   bench/orders.py                      # builds release binaries (as bench.py) unless BENCH_BIN_DIR is set
   BENCH_BIN_DIR=DIR bench/orders.py    # the trade and stock binaries in DIR
@@ -10,9 +10,9 @@ Stock runs in live mode against a fake provider in this script (QUOTE_TTL_SECOND
 so the script moves the price; trade's matcher asks stock once per symbol per MATCH_INTERVAL_MS.
 Placement: 16 client threads, each with its own keep-alive connection, 10 users of 1,000 orders
 (OPEN_ORDERS_PER_USER_MAX), resting buys far below the price. Latency: a probe order whose limit
-only the next price crosses, then the provider's price moves, and a client polls
-GET /trade/orders/{id} every millisecond; the figure is from the move to the first `filled` reply, for
-each matching interval. Trade and stock are pinned to core 0, the clients to core 1 (as bench.py).
+only the next price crosses, then the provider's price moves; a reader holding the probe user's
+`GET /trade/events` stream (Server-Sent Events) notes when the order's `filled` event arrives; the figure
+is from the move to that event, for each matching interval. Trade and stock are pinned to core 0, the clients to core 1 (as bench.py).
 """
 import http.client, http.server, json, os, random, statistics, sys, tempfile, threading, time
 
@@ -82,9 +82,47 @@ def place_book(port):
     return OPEN_ORDERS / elapsed, elapsed
 
 
+class EventReader(threading.Thread):
+    """Holds one `GET /trade/events` stream and notes when each order's `filled` event arrives."""
+
+    def __init__(self, port, token):
+        super().__init__(daemon=True)
+        self.filled_at = {}
+        self.arrived = threading.Condition()
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn.request("GET", "/trade/events", headers={"Authorization": f"Bearer {token}",
+                                                           "Accept": "text/event-stream"})
+        self.reply = self.conn.getresponse()
+        assert self.reply.status == 200, self.reply.status
+
+    def run(self):
+        event = None
+        while True:
+            line = self.reply.readline()
+            if not line:
+                return
+            line = line.rstrip(b"\r\n")
+            if line.startswith(b"event:"):
+                event = line[6:].strip()
+            elif line.startswith(b"data:") and event == b"order":
+                order = json.loads(line[5:])
+                if order.get("status") == "filled":
+                    with self.arrived:
+                        self.filled_at[order["id"]] = time.perf_counter()
+                        self.arrived.notify_all()
+
+    def wait_filled(self, order_id, timeout):
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: order_id in self.filled_at, timeout):
+                raise SystemExit("probe's filled event not received in 30 s")
+            return self.filled_at[order_id]
+
+
 def probe_latencies(port, probes, interval_ms):
     token = token_for(1)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    events = EventReader(port, token)
+    events.start()
     latencies = []
     phases = random.Random(26)
     for i in range(probes):
@@ -99,15 +137,9 @@ def probe_latencies(port, probes, interval_ms):
         time.sleep(phases.uniform(0, interval_ms / 1000))
         moved = time.perf_counter()
         PRICE["AAPL"] = "98.5000"
-        while True:
-            status, seen = request(conn, "GET", f"/trade/orders/{order['id']}", token)
-            if seen["status"] == "filled":
-                latencies.append((time.perf_counter() - moved) * 1000)
-                break
-            if time.perf_counter() - moved > 30:
-                raise SystemExit("probe not filled in 30 s")
-            time.sleep(0.001)
+        latencies.append((events.wait_filled(order["id"], 30) - moved) * 1000)
     conn.close()
+    events.conn.close()
     return latencies
 
 
