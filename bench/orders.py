@@ -96,6 +96,12 @@ class EventReader(threading.Thread):
         assert self.reply.status == 200, self.reply.status
 
     def run(self):
+        try:
+            self.read_events()
+        except (OSError, AttributeError, ValueError):
+            pass  # the stream closed at the end of the run
+
+    def read_events(self):
         event = None
         while True:
             line = self.reply.readline()
