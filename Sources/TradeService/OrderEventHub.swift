@@ -18,6 +18,9 @@ final class OrderEventHub: Sendable {
         /// The highest event id published for the user since the subscription began.
         var latest: Int64 = 0
         var waiter: CheckedContinuation<Bool, Never>?
+        /// The pending wait's timeout, cancelled as soon as the wait ends another way: a stream woken
+        /// by every commit would otherwise keep one sleeping task per wake for the whole timeout.
+        var timer: Task<Void, Never>?
         /// Bumped per wait, so a timeout never resumes a later wait.
         var generation: UInt64 = 0
     }
@@ -76,6 +79,9 @@ final class OrderEventHub: Sendable {
     /// Subscriptions open now.
     var subscriberCount: Int { state.withLock { $0.slots.count } }
 
+    /// Wait timeouts still pending (at most one per subscription; tests watch it).
+    var pendingTimerCount: Int { state.withLock { $0.slots.values.filter { $0.timer != nil }.count } }
+
     /// Called by the ledger after a commit that wrote event `eventID` for `userID`.
     func publish(userID: Int64, eventID: Int64) {
         let woken = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
@@ -85,6 +91,8 @@ final class OrderEventHub: Sendable {
                 state.slots[token]!.latest = max(state.slots[token]!.latest, eventID)
                 if let waiter = state.slots[token]!.waiter {
                     state.slots[token]!.waiter = nil
+                    state.slots[token]!.timer?.cancel()
+                    state.slots[token]!.timer = nil
                     woken.append(waiter)
                 }
             }
@@ -102,6 +110,8 @@ final class OrderEventHub: Sendable {
                     if slot.latest > after { return .ready(true) }
                     // One waiter per subscription: a second wait replaces (and ends) the first.
                     if let old = slot.waiter { old.resume(returning: false) }
+                    slot.timer?.cancel()
+                    slot.timer = nil
                     slot.generation += 1
                     slot.waiter = continuation
                     state.slots[token] = slot
@@ -110,10 +120,17 @@ final class OrderEventHub: Sendable {
                 switch start {
                 case .ready(let value): continuation.resume(returning: value)
                 case .waiting(let generation):
-                    Task { [weak self] in
-                        try? await Task.sleep(for: timeout)
+                    let timer = Task { [weak self] in
+                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
                         self?.timeOut(token: token, generation: generation)
                     }
+                    let ended = state.withLock { state -> Bool in
+                        guard var slot = state.slots[token], slot.generation == generation, slot.waiter != nil else { return true }
+                        slot.timer = timer
+                        state.slots[token] = slot
+                        return false
+                    }
+                    if ended { timer.cancel() }
                 }
             }
         } onCancel: {
@@ -127,6 +144,8 @@ final class OrderEventHub: Sendable {
             guard var slot = state.slots[token], generation == nil || slot.generation == generation else { return nil }
             let waiter = slot.waiter
             slot.waiter = nil
+            slot.timer?.cancel()
+            slot.timer = nil
             state.slots[token] = slot
             return waiter
         }
@@ -136,6 +155,7 @@ final class OrderEventHub: Sendable {
     fileprivate func remove(_ token: UInt64) {
         let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             guard let slot = state.slots.removeValue(forKey: token) else { return nil }
+            slot.timer?.cancel()
             state.byUser[slot.userID]?.remove(token)
             if state.byUser[slot.userID]?.isEmpty == true { state.byUser[slot.userID] = nil }
             return slot.waiter

@@ -77,4 +77,20 @@ import Testing
         #expect(hub.subscriberCount == 0)
         #expect(hub.subscribe(userID: 3) != nil)
     }
+
+    /// A wait woken by a commit leaves no timeout task behind: a stream woken by every commit must not
+    /// hold one sleeping task per wake for the whole timeout.
+    @Test func aWokenWaitLeavesNoTimerBehind() async throws {
+        let hub = OrderEventHub(subscribersMax: 4)
+        let subscription = try #require(hub.subscribe(userID: 1))
+        for eventID in Int64(1)...50 {
+            async let woke = subscription.wait(after: eventID - 1, timeout: .seconds(3600))
+            while hub.pendingTimerCount == 0 { await Task.yield() }
+            hub.publish(userID: 1, eventID: eventID)
+            #expect(await woke)
+            #expect(hub.pendingTimerCount == 0)
+        }
+        subscription.cancel()
+        #expect(hub.subscriberCount == 0)
+    }
 }
