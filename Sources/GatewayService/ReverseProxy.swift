@@ -77,8 +77,7 @@ final class ReverseProxy: Sendable {
                     reply.send(Self.relayed(response, toHead: isHead))
                 }
             case .failure(let error):
-                let rejection = error == .timedOut ? Self.gatewayTimeout(name)
-                    : unreachableIsUnavailable ? GatewayRejection.shardUnavailable(shard: name) : Self.badGateway(name)
+                let rejection = Self.rejection(for: error, upstream: name, unreachableIsUnavailable: unreachableIsUnavailable)
                 metrics.record(status: rejection.problemType.status, since: start)
                 reply.send(.problem(for: rejection))
             }
@@ -186,6 +185,21 @@ final class ReverseProxy: Sendable {
     static func badGateway(_ upstream: String) -> GatewayRejection { .badGateway(upstream: upstream) }
 
     static func gatewayTimeout(_ upstream: String) -> GatewayRejection { .gatewayTimeout(upstream: upstream) }
+
+    /// What the client is told when `upstream` gave no response. A trade shard that could not be
+    /// reached (refused, unresolvable, or its connect unanswered: a stopped container's address
+    /// blackholes) is 503 for its users only; a response that did not come in time is 504 either way,
+    /// since the request may have run.
+    static func rejection(for error: HTTPClientError, upstream: String, unreachableIsUnavailable: Bool) -> GatewayRejection {
+        switch error {
+        case .timedOut:
+            gatewayTimeout(upstream)
+        case .connectTimedOut:
+            unreachableIsUnavailable ? .shardUnavailable(shard: upstream) : gatewayTimeout(upstream)
+        case .connectFailed, .connectionFailed, .badResponse:
+            unreachableIsUnavailable ? .shardUnavailable(shard: upstream) : badGateway(upstream)
+        }
+    }
 }
 
 /// `upstream_requests_total{upstream,status}` and `upstream_request_duration_seconds{upstream}`,

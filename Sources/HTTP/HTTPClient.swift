@@ -44,6 +44,10 @@ public enum HTTPClientError: Error, Equatable, Sendable {
     case connectFailed
     /// No complete response within the timeout (504).
     case timedOut
+    /// The timeout passed before a connection was made (its name still resolving, or the connect
+    /// unanswered): the request never reached the upstream. A gateway answers 504, or 503 for a trade
+    /// shard, whose users another shard cannot serve (README "Trade shards").
+    case connectTimedOut
     /// The connection broke before a complete response (502).
     case connectionFailed
     /// The upstream sent something that is not HTTP/1.1 (502).

@@ -259,7 +259,7 @@ final class UpstreamConnection: EventHandler {
     }
 
     func checkDeadline(now: ContinuousClock.Instant) {
-        if let job, now >= job.deadline { fail(.timedOut) }
+        if let job, now >= job.deadline { fail(state == .connecting ? .connectTimedOut : .timedOut) }
         // An established stream has no response deadline, only this idle one.
         if stream != nil && now - streamLastReadAt >= pool.configuration.streamIdleTimeout {
             close(streamError: .timedOut)

@@ -155,7 +155,7 @@ final class UpstreamPool: @unchecked Sendable {
                 guard job.awaitingAddress else { return true }
                 guard now >= job.deadline else { return false }
                 job.awaitingAddress = false
-                job.complete(.failure(.timedOut))
+                job.complete(.failure(.connectTimedOut))
                 return true
             }
         }

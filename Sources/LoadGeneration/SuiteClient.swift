@@ -41,6 +41,7 @@ public final class SuiteClient: Sendable {
         switch error {
         case .connectFailed: "connect"
         case .timedOut: "timeout"
+        case .connectTimedOut: "connect-timeout"
         case .connectionFailed: "broken"
         case .badResponse: "bad-response"
         }

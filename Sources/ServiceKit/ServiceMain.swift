@@ -12,7 +12,8 @@ public enum ServiceMain {
         let environment = Environment()
         if CommandLine.arguments.dropFirst().first == "healthcheck" {
             let port = (try? environment.port(default: defaultPort)) ?? defaultPort
-            exit(HealthCheck.isHealthy(port: port) ? 0 : 1)
+            let live = CommandLine.arguments.dropFirst(2).first == "--live"
+            exit(HealthCheck.isHealthy(port: port, liveOnly: live) ? 0 : 1)
         }
         let level: Logger.Level
         do {

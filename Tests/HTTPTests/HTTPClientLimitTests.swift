@@ -1,5 +1,8 @@
 import Testing
 import Sockets
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import HTTP
 
 /// ``HTTPClient/Configuration/responseHeaderBytesMax``: an upstream's response head past it is a
@@ -40,5 +43,47 @@ struct HTTPClientLimitTests {
         }
         #expect(error == .badResponse)
         #expect(HTTPClient.Configuration(host: "a", port: 1, timeout: .seconds(1)).responseHeaderBytesMax == 64 * 1024)
+    }
+
+    /// A connect the upstream never answers (here: a listener whose accept queue is full, so the
+    /// kernel drops the SYN, as a stopped container's address does) ends at the deadline as
+    /// `connectTimedOut`, not as `timedOut`: the request never left, which the gateway tells apart.
+    @Test func anUnansweredConnectIsAConnectTimeout() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0 && listen(listener, 0) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        // One connection fills a backlog of 0; it is never accepted.
+        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(filler) }
+        let filled = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(filled == 0)
+
+        let group = try EventLoopGroup(count: 1, name: "client-connect")
+        let client = HTTPClient(configuration: .init(host: "127.0.0.1", port: port, timeout: .milliseconds(300)), group: group)
+        let started = ContinuousClock.now
+        var failure: HTTPClientError?
+        do {
+            _ = try await client.send(ClientRequest(method: "GET", target: "/"))
+        } catch {
+            failure = error
+        }
+        let waited = ContinuousClock.now - started
+        await group.shutdown()
+        #expect(failure == .connectTimedOut, "\(String(describing: failure))")
+        #expect(waited >= .milliseconds(250) && waited < .seconds(3), "answered after \(waited)")
     }
 }

@@ -154,6 +154,14 @@ import Testing
             #expect((outcome.problemType.status == 503) == (outcome.headers["Retry-After"] == "5"), "\(outcome)")
         }
         #expect(ShardRejection.wrongShard(slot: 3).problemType == TradeProblems.wrongShard)
+        // A shard that cannot be reached is 503 whether the connect was refused or never answered
+        // (a stopped container's address); a response that did not come in time stays 504.
+        for error in [HTTPClientError.connectFailed, .connectTimedOut, .connectionFailed, .badResponse] {
+            #expect(ReverseProxy.rejection(for: error, upstream: "trade-1", unreachableIsUnavailable: true).problemType.status == 503, "\(error)")
+        }
+        #expect(ReverseProxy.rejection(for: .timedOut, upstream: "trade-1", unreachableIsUnavailable: true).problemType.status == 504)
+        #expect(ReverseProxy.rejection(for: .connectTimedOut, upstream: "auth", unreachableIsUnavailable: false).problemType.status == 504)
+        #expect(ReverseProxy.rejection(for: .connectFailed, upstream: "auth", unreachableIsUnavailable: false).problemType.status == 502)
         #expect(TradeProblems.wrongShard.status == 421 && TradeProblems.all.contains(TradeProblems.wrongShard))
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The `NAME healthcheck` subcommand the images use: plain, it is the readiness of `/health` (200);
+/// with `--live`, only whether the process answers, which is what swarm, which restarts unhealthy
+/// tasks, must ask of a gateway whose `/health` is 503 because one upstream is down.
+@Suite(.serialized) struct HealthCheckCommandTests {
+    /// Runs `gateway healthcheck [flag]` against `port`; its exit status.
+    static func healthcheck(port: Int, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = ServiceProcess.binaryFolder.appendingPathComponent("gateway")
+        process.arguments = ["healthcheck"] + arguments
+        process.environment = ["PORT": String(port)]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aDegradedGatewayIsAliveButNotReadyAndAStoppedOneIsNeither() async throws {
+        let folder = try TemporaryFolder("healthcheck")
+        defer { folder.remove() }
+        // Every upstream on a port nothing listens on: the gateway serves, its /health is 503.
+        let closed = ServiceProcess.freePort()
+        let gateway = try await ServiceProcess("gateway", environment: [
+            "JWT_SECRET": "healthcheck-test-secret-0123456789-abcdef",
+            "AUTH_URL": "http://127.0.0.1:\(closed)", "STOCK_URL": "http://127.0.0.1:\(closed)",
+            "TRADE_URL": "http://127.0.0.1:\(closed)", "LOG_LEVEL": "warning",
+        ], logFolder: folder.path, waitForHealth: false)
+        let port = gateway.port
+        try await gateway.stopAfter {
+            #expect(try await Eventually.holds { try Self.healthcheck(port: port, ["--live"]) == 0 }, "\(gateway.log)")
+            let health = try await TestClient(port: port, timeout: .seconds(10)).get("/health")
+            #expect(health.status == 503, "\(health.text)")
+            #expect(try Self.healthcheck(port: port, []) == 1, "not ready: an upstream is down")
+            #expect(try Self.healthcheck(port: port, ["--live"]) == 0, "alive all the same")
+        }
+        #expect(try Self.healthcheck(port: port, ["--live"]) == 1, "nothing listens any more")
+        #expect(try Self.healthcheck(port: port, []) == 1)
+    }
+}
