@@ -93,7 +93,27 @@ struct OrderEngine {
                                            price: Price(parsing: price)!, deadline: .now + .seconds(30))).get()
     }
 
-    func remove() { try? ledger.close(); folder.remove() }
+    /// Runs `body` with this engine, then closes the ledger and removes its folder, also when `body` throws.
+    func run(_ body: (OrderEngine) async throws -> Void) async throws {
+        defer { folder.remove() }
+        try await ledger.closing { try await body(self) }
+    }
+}
+
+extension Ledger {
+    /// Runs `body`, then closes the ledger, also when `body` throws. The close is awaited on a thread of
+    /// its own (`closeFromTask`): GRDB's close is a barrier that waits for every access in flight, and
+    /// called from a test it held one of the cooperative pool's threads (two on 2 cores) while suites
+    /// ran in parallel, which could leave no thread for the work it waited for.
+    func closing(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            try? await closeFromTask()
+            throw error
+        }
+        try? await closeFromTask()
+    }
 }
 
 import GRDB

@@ -44,61 +44,62 @@ import Testing
         // A busy timeout far above the test's length: the stalled batch waits for the lock, not for time.
         let ledger = try Ledger(path: path, initialCash: Cents(minorUnits: 10_000_00),
                                 limits: TradeLimits(pendingOrdersMax: Self.pendingMax, sqliteBusyTimeout: .seconds(60)))
-        defer { try? ledger.close() }
-        _ = try await ledger.account(userID: 1)
+        try await ledger.closing {
+            _ = try await ledger.account(userID: 1)
 
-        var configuration = Configuration()
-        configuration.allowsUnsafeTransactions = true  // the lock is held across two accesses on purpose
-        let blocker = try DatabaseQueue(path: path, configuration: configuration)
-        try await blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            var configuration = Configuration()
+            configuration.allowsUnsafeTransactions = true  // the lock is held across two accesses on purpose
+            let blocker = try DatabaseQueue(path: path, configuration: configuration)
+            try await blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
 
-        // The first order starts the writer, which takes it as its batch and waits for the lock.
-        let first = Task { await ledger.execute(Self.order()) }
-        try await Self.waitUntil("the writer took the first order") { ledger.pending == (0, true) }
+            // The first order starts the writer, which takes it as its batch and waits for the lock.
+            let first = Task { await ledger.execute(Self.order()) }
+            try await Self.waitUntil("the writer took the first order") { ledger.pending == (0, true) }
 
-        // Bound + 3 more, all at once: the bound waits, the rest are refused without waiting.
-        let refused = Refusals()
-        let queued = (0..<(Self.pendingMax + Self.refusedCount)).map { _ in
-            Task { () -> Bool in
-                let result = await ledger.execute(Self.order())
-                guard case .failure(let error) = result else { return true }
-                refused.list.withLock { $0.append(error as? OrderRejection) }
-                return false
+            // Bound + 3 more, all at once: the bound waits, the rest are refused without waiting.
+            let refused = Refusals()
+            let queued = (0..<(Self.pendingMax + Self.refusedCount)).map { _ in
+                Task { () -> Bool in
+                    let result = await ledger.execute(Self.order())
+                    guard case .failure(let error) = result else { return true }
+                    refused.list.withLock { $0.append(error as? OrderRejection) }
+                    return false
+                }
             }
-        }
-        try await Self.waitUntil("\(Self.refusedCount) refusals while the lock is held") {
-            refused.list.withLock { $0.count } == Self.refusedCount
-        }
-        #expect(ledger.pending == (Self.pendingMax, true), "exactly the bound waits")
-        for rejection in refused.list.withLock({ $0 }) {
-            #expect(rejection == .queueFull, "\(String(describing: rejection))")
-            let response = HTTPResponse.problem(for: rejection ?? OrderRejection.storageBusy)
-            #expect(response.status == 503)
-            #expect(response.headers["Retry-After"] == "5")
-            #expect(String(decoding: response.body, as: UTF8.self).contains("\"type\":\"/problems/service-unavailable\""))
-        }
-        let whileHeld = try await ledger.account(userID: 1)
-        #expect(whileHeld.cash == Cents(minorUnits: 10_000_00) && whileHeld.holdings.isEmpty, "nothing executed yet")
+            try await Self.waitUntil("\(Self.refusedCount) refusals while the lock is held") {
+                refused.list.withLock { $0.count } == Self.refusedCount
+            }
+            #expect(ledger.pending == (Self.pendingMax, true), "exactly the bound waits")
+            for rejection in refused.list.withLock({ $0 }) {
+                #expect(rejection == .queueFull, "\(String(describing: rejection))")
+                let response = HTTPResponse.problem(for: rejection ?? OrderRejection.storageBusy)
+                #expect(response.status == 503)
+                #expect(response.headers["Retry-After"] == "5")
+                #expect(String(decoding: response.body, as: UTF8.self).contains("\"type\":\"/problems/service-unavailable\""))
+            }
+            let whileHeld = try await ledger.account(userID: 1)
+            #expect(whileHeld.cash == Cents(minorUnits: 10_000_00) && whileHeld.holdings.isEmpty, "nothing executed yet")
 
-        try await blocker.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
-        try blocker.close()
+            try await blocker.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
+            try blocker.close()
 
-        var executed = 0
-        if case .success = await first.value { executed += 1 }
-        for task in queued where await task.value { executed += 1 }
-        #expect(executed == 1 + Self.pendingMax, "the stalled batch and the bound executed, nothing else")
-        #expect(refused.list.withLock { $0.count } == Self.refusedCount)
-        let after = try await ledger.account(userID: 1)
-        #expect(after.cash == Cents(minorUnits: 10_000_00 - Int64(executed) * 100_00), "the refused orders paid nothing")
-        #expect(after.holdings.map(\.quantity) == [Int64(executed)])
-        #expect(try await ledger.transactions(userID: 1, limit: 100, before: nil).items.count == executed)
+            var executed = 0
+            if case .success = await first.value { executed += 1 }
+            for task in queued where await task.value { executed += 1 }
+            #expect(executed == 1 + Self.pendingMax, "the stalled batch and the bound executed, nothing else")
+            #expect(refused.list.withLock { $0.count } == Self.refusedCount)
+            let after = try await ledger.account(userID: 1)
+            #expect(after.cash == Cents(minorUnits: 10_000_00 - Int64(executed) * 100_00), "the refused orders paid nothing")
+            #expect(after.holdings.map(\.quantity) == [Int64(executed)])
+            #expect(try await ledger.transactions(userID: 1, limit: 100, before: nil).items.count == executed)
 
-        // The queue is free again: the next order executes.
-        guard case .success = await ledger.execute(Self.order()) else {
-            Issue.record("an order after the queue drained was refused")
-            return
+            // The queue is free again: the next order executes.
+            guard case .success = await ledger.execute(Self.order()) else {
+                Issue.record("an order after the queue drained was refused")
+                return
+            }
+            #expect(ledger.pending.orders == 0)
         }
-        #expect(ledger.pending.orders == 0)
     }
 
     @Test func pendingOrdersMaxIsReadFromTheEnvironmentWithADefault() throws {
