@@ -7,12 +7,12 @@ import Testing
 /// variable, and good values are accepted. The services' own configs are ServiceTests' `ConfigTests`.
 @Suite struct EnvironmentTests {
     /// What to read from an environment.
-    enum Reader: String, Sendable, CaseIterable {
+    enum Getter: String, Sendable, CaseIterable {
         case port, host, logLevel, jwtSecret, databasePath
     }
 
     /// Reads `reader` from `values`, with a writable `DATABASE_PATH` unless the row sets one.
-    static func read(_ reader: Reader, _ values: [String: String], folder: TemporaryFolder) throws {
+    static func read(_ reader: Getter, _ values: [String: String], folder: TemporaryFolder) throws {
         var values = values
         if values["DATABASE_PATH"] == nil { values["DATABASE_PATH"] = folder.path + "/db/x.sqlite" }
         let environment = Environment(values)
@@ -27,7 +27,7 @@ import Testing
 
     /// `(reader, variable, value, why)`: each must throw `ConfigError` naming `variable`.
     /// `{file}` in a value is replaced by a regular file's path.
-    static let refusals: [(Reader, String, String, String)] = [
+    static let refusals: [(Getter, String, String, String)] = [
         (.port, "PORT", "abc", "a word"),
         (.port, "PORT", "70000", "above 65535"),
         (.port, "PORT", "65536", "just above 65535"),
@@ -47,7 +47,7 @@ import Testing
     ]
 
     @Test(arguments: refusals)
-    func aBadValueThrowsAConfigErrorNamingTheVariable(_ reader: Reader, _ variable: String, _ value: String,
+    func aBadValueThrowsAConfigErrorNamingTheVariable(_ reader: Getter, _ variable: String, _ value: String,
                                                       _ why: String) throws {
         let folder = try TemporaryFolder("config")
         defer { folder.remove() }
@@ -70,7 +70,7 @@ import Testing
     }
 
     /// `(reader, variables, why)`: good values that must be accepted.
-    static let acceptances: [(Reader, [String: String], String)] = [
+    static let acceptances: [(Getter, [String: String], String)] = [
         (.port, ["PORT": "0"], "0 lets the kernel choose"),
         (.port, ["PORT": "65535"], "the highest port"),
         (.port, [:], "unset"),
@@ -84,7 +84,7 @@ import Testing
     ]
 
     @Test(arguments: acceptances)
-    func aGoodValueIsAccepted(_ reader: Reader, _ values: [String: String], _ why: String) throws {
+    func aGoodValueIsAccepted(_ reader: Getter, _ values: [String: String], _ why: String) throws {
         let folder = try TemporaryFolder("config")
         defer { folder.remove() }
         #expect(throws: Never.self, "\(why)") { try Self.read(reader, values, folder: folder) }

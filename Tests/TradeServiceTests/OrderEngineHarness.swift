@@ -5,7 +5,7 @@ import TestSupport
 @testable import TradeService
 
 /// A clock moved by hand: no test sleeps for time to pass.
-final class ManualClock: TradeClock {
+final class HandTradeClock: TradeClock {
     private let time: Mutex<Date>
 
     init(_ start: Date) { time = Mutex(start) }
@@ -34,14 +34,14 @@ struct OrderEngine {
     let folder: TemporaryFolder
     let ledger: Ledger
     let matcher: OrderMatcher
-    let clock: ManualClock
+    let clock: HandTradeClock
     let prices: any PriceSource
 
     /// Tuesday 2026-11-24 15:00:00 UTC.
     static let tuesdayAfternoon = Date(timeIntervalSince1970: 1_795_532_400)
 
     init(cash: String = "10000.00", fees: FeeSchedule = .zero, prices: any PriceSource = HandPrices(),
-         clock: ManualClock = ManualClock(OrderEngine.tuesdayAfternoon),
+         clock: HandTradeClock = HandTradeClock(OrderEngine.tuesdayAfternoon),
          configure: (inout TradeLimits) -> Void = { _ in }, ordersPerTickMax: Int = TradeLimits.matchOrdersPerTickMax) throws {
         folder = try TemporaryFolder("order-engine")
         var limits = TradeLimits(pendingOrdersMax: 4096)

@@ -11,13 +11,13 @@ import Testing
     /// The simulated market read at the engine's clock.
     struct SimulatedPrices: PriceSource {
         let market = SimulatedMarket(seed: 20_261_124)
-        let clock: ManualClock
+        let clock: HandTradeClock
 
         func currentPrice(_ symbol: String) async -> Price? { market.quote(symbol: symbol, at: clock.now()) }
     }
 
     static func engine() throws -> OrderEngine {
-        let clock = ManualClock(OrderEngine.tuesdayAfternoon)
+        let clock = HandTradeClock(OrderEngine.tuesdayAfternoon)
         return try OrderEngine(cash: "100000.00", prices: SimulatedPrices(clock: clock), clock: clock)
     }
 
