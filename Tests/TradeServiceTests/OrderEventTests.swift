@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func aRefusedOrderLeavesNoEvent() async throws {
-        try await OrderEngine(cash: "10.00").run { engine in
+        try await OrderEngine(cash: "10.00").run { engine async throws in
             engine.hand.set("AAPL", "100.00")
             await #expect(throws: OrderRejection.insufficientFunds) { try await engine.place(.buy, 1, .limit, limit: "90.00") }
             #expect(try await engine.ledger.orderEvents(userID: 1, after: 0, limit: 10).isEmpty)
