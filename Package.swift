@@ -108,13 +108,19 @@ let package = Package(
         // MARK: tests
         .target(name: "CSpawn", path: "Tests/CSpawn"),
         .target(name: "TestSupport", dependencies: ["HTTP", "Sockets", "CSpawn"], path: "Tests/TestSupport", swiftSettings: strict),
+        // Hand-built JWTs for the token tests of ServiceKitTests and ServiceTests. Not in TestSupport:
+        // the sanitizers' small package (Tests/Sanitizers) builds TestSupport without swift-crypto.
+        .target(name: "JWTForging", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                path: "Tests/JWTForging", swiftSettings: strict),
         // One test target per library target (`Tests/<Target>Tests/<Type>Tests.swift`, STYLE.md 11), plus
         // ServiceTests for what needs several services or real processes.
         .testTarget(name: "SocketsTests", dependencies: ["Sockets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["Sockets", "HTTP", "Routing", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "HTTP"], swiftSettings: strict),
         .testTarget(name: "ServiceKitTests", dependencies: [
-            "ServiceKit", .product(name: "Logging", package: "swift-log"),
+            "ServiceKit", "HTTP", "TestSupport", "JWTForging",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: [
             "Storage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
@@ -124,11 +130,16 @@ let package = Package(
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StockServiceTests", dependencies: ["StockService", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TradeServiceTests", dependencies: ["TradeService", "TestSupport", "MarketData", "Money"], swiftSettings: strict),
-        .testTarget(name: "GatewayServiceTests", dependencies: ["GatewayService", "ServiceKit"], swiftSettings: strict),
+        .testTarget(name: "TradeServiceTests", dependencies: [
+            "TradeService", "TestSupport", "MarketData", "Money", "HTTP", "Routing",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
+        .testTarget(name: "GatewayServiceTests", dependencies: [
+            "GatewayService", "ServiceKit", "HTTP", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "LoadGenerationTests", dependencies: ["LoadGeneration", "Money", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServiceTests", dependencies: [
-            "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport",
+            "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport", "JWTForging",
             // Fault tests open a service's SQLite file beside it (a second process holding its lock).
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),

@@ -577,10 +577,3 @@ struct FramingRow: Sendable, CustomTestStringConvertible {
     var why: String
     var testDescription: String { why }
 }
-
-/// A one-way flag a responder sets and a test polls.
-final class Flag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .releasing) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
-}

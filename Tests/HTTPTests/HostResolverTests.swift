@@ -37,7 +37,7 @@ import Testing
     }
 
     /// A clock the test moves.
-    final class Clock: Sendable {
+    final class HandMonotonicClock: Sendable {
         private let offset = Mutex(Duration.zero)
         let start = ContinuousClock.now
         func advance(_ by: Duration) { offset.withLock { $0 += by } }
@@ -118,7 +118,7 @@ import Testing
         let group = try EventLoopGroup(count: 1, name: "dns-test")
         defer { Task { await group.shutdown() } }
         let lookup = FakeLookup(port: 1, fails: true)
-        let clock = Clock()
+        let clock = HandMonotonicClock()
         let resolver = HostResolver(lookup: lookup.function, now: clock.function)
         let client = Self.client("gone.internal", 1, resolver, group: group)
         for _ in 0..<50 {
@@ -141,7 +141,7 @@ import Testing
             let group = try EventLoopGroup(count: 1, name: "dns-test")
             defer { Task { await group.shutdown() } }
             let lookup = FakeLookup(port: port)
-            let clock = Clock()
+            let clock = HandMonotonicClock()
             let resolver = HostResolver(lookup: lookup.function, now: clock.function)
             let client = Self.client("trade.internal", port, resolver, group: group)
             #expect((try? await Self.sendFromLoop(client, group).get().status) == 200)

@@ -104,7 +104,7 @@ struct RouterTests {
     }
 
     /// Answers every request itself, or throws, before the endpoint.
-    struct Gate: Middleware {
+    struct ShortCircuitMiddleware: Middleware {
         let step: @Sendable () throws -> MiddlewareStep
 
         func before(_ request: HTTPRequest, _ context: inout RequestContext) throws -> MiddlewareStep { try step() }
@@ -128,7 +128,7 @@ struct RouterTests {
         let log = Log()
         var builder = RouterBuilder()
         builder.add(Tracer(name: "outer", log: log))
-        builder.add(Gate { .answer(HTTPResponse(status: 401)) })
+        builder.add(ShortCircuitMiddleware { .answer(HTTPResponse(status: 401)) })
         builder.add(Tracer(name: "inner", log: log))
         builder.get("/x") { _, _ in reached.withLock { $0 = true }; return HTTPResponse(status: 200) }
         let response = await builder.build().respond(HTTPRequest(method: "GET", target: "/x"))
@@ -181,7 +181,7 @@ struct RouterTests {
     @Test("renders an error thrown by middleware as a problem too")
     func middlewareThrows() async {
         var builder = RouterBuilder()
-        builder.add(Gate { throw HTTPError.unauthorized("no token") })
+        builder.add(ShortCircuitMiddleware { throw HTTPError.unauthorized("no token") })
         builder.get("/x") { _, _ in HTTPResponse(status: 200) }
         let response = await builder.build().respond(HTTPRequest(method: "GET", target: "/x"))
         #expect(response.status == 401)

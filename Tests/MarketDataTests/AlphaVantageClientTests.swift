@@ -62,7 +62,7 @@ import Testing
     }
 
     /// `(mode, expected for both functions, why)`; `.unavailable` matches any reason.
-    static let misbehaviours: [(FakeProvider.Mode, Expected<Int>, String)] = [
+    static let misbehaviours: [(FakeProvider.Mode, ExpectedParse<Int>, String)] = [
         (.note, .rateLimited("Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute and 500 calls per day. Please visit https://www.alphavantage.co/premium/ if you would like to target a higher API call frequency."), "Note"),
         (.information, .rateLimited("Thank you for using Alpha Vantage! Our standard API rate limit is 25 requests per day. Please subscribe to any of the premium plans at https://www.alphavantage.co/premium/ to instantly remove all daily rate limits."), "Information"),
         (.errorMessage, .unknownSymbol, "Error Message"),
@@ -73,7 +73,7 @@ import Testing
     ]
 
     @Test(arguments: misbehaviours)
-    func misbehaviourMapsToProviderError(_ mode: FakeProvider.Mode, _ expected: Expected<Int>, _ why: String) async throws {
+    func misbehaviourMapsToProviderError(_ mode: FakeProvider.Mode, _ expected: ExpectedParse<Int>, _ why: String) async throws {
         let fake = try FakeProvider()
         defer { fake.stop() }
         fake.setQuote(symbol: "IBM", price: "232.1600", day: "2026-11-24")
@@ -82,8 +82,8 @@ import Testing
         let provider = client(fake)
         let quote = await outcome { () async throws(ProviderError) in try await provider.quote(symbol: "IBM") }
         let history = await outcome { () async throws(ProviderError) in try await provider.dailyCloses(symbol: "IBM") }
-        #expect(Expected(quote.map { _ in 0 }) == expected, "quote: \(why)")
-        #expect(Expected(history.map { _ in 0 }) == expected, "history: \(why)")
+        #expect(ExpectedParse(quote.map { _ in 0 }) == expected, "quote: \(why)")
+        #expect(ExpectedParse(history.map { _ in 0 }) == expected, "history: \(why)")
     }
 
     @Test func hangingProviderIsUnavailableWithinTheTimeout() async throws {
@@ -94,7 +94,7 @@ import Testing
         let started = ContinuousClock.now
         let result = await outcome { () async throws(ProviderError) in try await provider.quote(symbol: "IBM") }
         let elapsed = ContinuousClock.now - started
-        #expect(Expected(result.map { _ in 0 }) == .unavailable)
+        #expect(ExpectedParse(result.map { _ in 0 }) == .unavailable)
         #expect(elapsed >= .milliseconds(250))
         // Generous: CI runs tests in parallel on 2 cores; the fake would hang forever.
         #expect(elapsed < .seconds(5))

@@ -5,7 +5,7 @@ import Testing
 @testable import MarketData
 
 /// What a parse should produce; `.unavailable` matches any reason (reasons are for logs).
-enum Expected<Value: Equatable & Sendable>: Sendable, Equatable {
+enum ExpectedParse<Value: Equatable & Sendable>: Sendable, Equatable {
     case value(Value)
     case unknownSymbol
     case rateLimited(String)
@@ -25,15 +25,15 @@ enum Expected<Value: Equatable & Sendable>: Sendable, Equatable {
 struct ParseCase<Value: Equatable & Sendable>: Sendable, CustomTestStringConvertible {
     let status: Int
     let body: String
-    let expected: Expected<Value>
+    let expected: ExpectedParse<Value>
     let why: String
     var testDescription: String { why }
 
-    init(_ body: String, _ expected: Expected<Value>, _ why: String) {
+    init(_ body: String, _ expected: ExpectedParse<Value>, _ why: String) {
         self.init(200, body, expected, why)
     }
 
-    init(_ status: Int, _ body: String, _ expected: Expected<Value>, _ why: String) {
+    init(_ status: Int, _ body: String, _ expected: ExpectedParse<Value>, _ why: String) {
         self.status = status
         self.body = body
         self.expected = expected
@@ -67,7 +67,7 @@ func seriesJSON(_ rows: [(String, String)]) -> String {
     return #"{"Time Series (Daily)": {"# + body + "}}"
 }
 
-func ibm(_ minorUnits: Int64, _ day: String = "2026-11-24") -> Expected<ProviderQuote> {
+func ibm(_ minorUnits: Int64, _ day: String = "2026-11-24") -> ExpectedParse<ProviderQuote> {
     .value(ProviderQuote(symbol: "IBM", price: Price(minorUnits: minorUnits), latestTradingDay: day))
 }
 
@@ -129,7 +129,7 @@ let seriesCases: [ParseCase<[DailyClose]>] = [
         let result = Result { () throws(ProviderError) in
             try AlphaVantage.parseQuote(status: row.status, body: Array(row.body.utf8))
         }
-        #expect(Expected(result) == row.expected, "\(row.why)")
+        #expect(ExpectedParse(result) == row.expected, "\(row.why)")
     }
 
     @Test(arguments: seriesCases)
@@ -137,7 +137,7 @@ let seriesCases: [ParseCase<[DailyClose]>] = [
         let result = Result { () throws(ProviderError) in
             try AlphaVantage.parseDailyCloses(status: row.status, body: Array(row.body.utf8))
         }
-        #expect(Expected(result) == row.expected, "\(row.why)")
+        #expect(ExpectedParse(result) == row.expected, "\(row.why)")
     }
 
     @Test func priceDescriptionsRoundTripWithoutDouble() throws {

@@ -9,12 +9,13 @@ import TestSupport
 import Testing
 import TradeService
 
-/// `Environment`'s getters and the services' configs (API.md "Configuration"): every bad value is
-/// a `ConfigError` naming its variable; good values and defaults come through exactly.
+/// The four services' configs side by side (API.md "Configuration"): every bad value is a `ConfigError`
+/// naming its variable; good values and defaults come through exactly. `Environment`'s own getters
+/// are tested in ServiceKitTests (`EnvironmentTests`).
 @Suite struct ConfigTests {
     /// What to read from an environment.
     enum Reader: String, Sendable, CaseIterable {
-        case port, host, logLevel, jwtSecret, databasePath, auth, stock, trade, gateway
+        case auth, stock, trade, gateway
     }
 
     /// Reads `reader` from `values`, with a writable `DATABASE_PATH` unless the row sets one.
@@ -23,11 +24,6 @@ import TradeService
         if values["DATABASE_PATH"] == nil { values["DATABASE_PATH"] = folder.path + "/db/x.sqlite" }
         let environment = Environment(values)
         switch reader {
-        case .port: _ = try environment.port(default: 5001)
-        case .host: _ = try environment.host()
-        case .logLevel: _ = try environment.logLevel()
-        case .jwtSecret: _ = try environment.jwtSecret()
-        case .databasePath: _ = try environment.databasePath(service: "x")
         case .auth: _ = try AuthConfig(environment: environment)
         case .stock: _ = try StockConfig(environment: environment)
         case .trade: _ = try TradeConfig(environment: environment)
@@ -38,22 +34,6 @@ import TradeService
     /// `(reader, variable, value, why)`: each must throw `ConfigError` naming `variable`.
     /// `{file}` in a value is replaced by a regular file's path.
     static let refusals: [(Reader, String, String, String)] = [
-        (.port, "PORT", "abc", "a word"),
-        (.port, "PORT", "70000", "above 65535"),
-        (.port, "PORT", "65536", "just above 65535"),
-        (.port, "PORT", "-1", "negative"),
-        (.port, "PORT", "+80", "a plus sign (Int(\"+80\") would accept it)"),
-        (.port, "PORT", " 80", "a leading space"),
-        (.port, "PORT", "80.0", "a decimal"),
-        (.port, "PORT", "99999999999999999999999", "overflow"),
-        (.host, "HOST", "localhost", "a name, not an address"),
-        (.host, "HOST", "example.com", "a domain name"),
-        (.logLevel, "LOG_LEVEL", "loud", "an unknown level"),
-        (.logLevel, "LOG_LEVEL", "trace", "a swift-log level the contract does not list"),
-        (.jwtSecret, "JWT_SECRET", "short", "5 bytes"),
-        (.jwtSecret, "JWT_SECRET", "0123456789", "10 bytes"),
-        (.jwtSecret, "JWT_SECRET", String(repeating: "k", count: 31), "31 bytes"),
-        (.databasePath, "DATABASE_PATH", "{file}/sub/x.sqlite", "a folder under a regular file"),
         (.auth, "PORT", "abc", "auth reads PORT"),
         (.auth, "JWT_SECRET", "short", "auth reads JWT_SECRET"),
         (.auth, "TOKEN_TTL_SECONDS", "0", "a zero lifetime"),
@@ -115,16 +95,6 @@ import TradeService
 
     /// `(reader, variables, why)`: good values that must be accepted.
     static let acceptances: [(Reader, [String: String], String)] = [
-        (.port, ["PORT": "0"], "0 lets the kernel choose"),
-        (.port, ["PORT": "65535"], "the highest port"),
-        (.port, [:], "unset"),
-        (.port, ["PORT": ""], "empty counts as unset"),
-        (.host, ["HOST": "127.0.0.1"], "IPv4"),
-        (.host, ["HOST": "::1"], "IPv6"),
-        (.logLevel, ["LOG_LEVEL": "DEBUG"], "case-insensitive"),
-        (.logLevel, ["LOG_LEVEL": "warning"], "warning"),
-        (.jwtSecret, ["JWT_SECRET": String(repeating: "k", count: 32)], "exactly 32 bytes"),
-        (.jwtSecret, ["JWT_SECRET": String(repeating: "é", count: 16)], "16 two-byte characters are 32 bytes"),
         (.stock, ["STOCK_SYMBOLS": "aapl, brk.b ,BF-B"], "lower case and spaces around commas"),
         (.trade, ["INITIAL_CASH": "0.00"], "zero cash"),
         (.trade, ["INITIAL_CASH": "25000"], "whole dollars"),

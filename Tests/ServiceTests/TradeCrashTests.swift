@@ -18,11 +18,6 @@ import Testing
          "INITIAL_CASH": "10000000.00", "LOG_LEVEL": "warning", "UPSTREAM_TIMEOUT_MS": "15000"]
     }
 
-    final class Counter: Sendable {
-        private let value = Mutex(0)
-        func increment() -> Int { value.withLock { $0 += 1; return $0 } }
-    }
-
     static func order(_ client: TestClient, index: Int, token: String) async throws -> TestClient.Reply {
         var headers = HTTPHeaders()
         headers.add("Idempotency-Key", "crash-key-\(index)")

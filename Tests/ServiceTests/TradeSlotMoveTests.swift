@@ -47,12 +47,6 @@ import Testing
         return (script.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
-    final class Flag: Sendable {
-        private let value = Mutex(false)
-        var isSet: Bool { value.withLock { $0 } }
-        func set() { value.withLock { $0 = true } }
-    }
-
     struct NeverAnswered: Error {
         let key: String
     }

@@ -6,7 +6,7 @@ import Testing
 /// The provider call budget and the negative cache as pure values over an injected clock.
 @Suite struct ProviderBudgetTests {
     /// A clock the test moves by hand.
-    final class Clock: Sendable {
+    final class HandWallClock: Sendable {
         private let current = Mutex(Date(timeIntervalSince1970: 1_795_000_000))
         var now: Date { current.withLock { $0 } }
         func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func theMinuteWindowSlides() {
-        let clock = Clock()
+        let clock = HandWallClock()
         let budget = ProviderBudget(perMinute: 5, perDay: 0, now: clock.function)
         #expect(Self.grants(budget, 3) == 3)
         clock.advance(20)
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func theDayWindowCapsCallsSpreadOverMinutes() {
-        let clock = Clock()
+        let clock = HandWallClock()
         let budget = ProviderBudget(perMinute: 5, perDay: 25, now: clock.function)
         var granted = 0
         for _ in 0..<60 {  // an hour of a client asking 50 times a minute
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func anExhaustedWindowCountsNothingInTheOthers() {
-        let clock = Clock()
+        let clock = HandWallClock()
         let budget = ProviderBudget(perMinute: 2, perDay: 3, now: clock.function)
         #expect(Self.grants(budget, 10) == 2, "refused calls are not counted in the day window")
         clock.advance(60)
@@ -55,14 +55,14 @@ import Testing
     }
 
     @Test func zeroMeansNoLimit() {
-        let budget = ProviderBudget(perMinute: 0, perDay: 0, now: Clock().function)
+        let budget = ProviderBudget(perMinute: 0, perDay: 0, now: HandWallClock().function)
         #expect(Self.grants(budget, 10_000) == 10_000)
-        let dayOnly = ProviderBudget(perMinute: 0, perDay: 7, now: Clock().function)
+        let dayOnly = ProviderBudget(perMinute: 0, perDay: 7, now: HandWallClock().function)
         #expect(Self.grants(dayOnly, 100) == 7)
     }
 
     @Test func aClockSteppedBackWaitsAtMostOneWindow() {
-        let clock = Clock()
+        let clock = HandWallClock()
         let budget = ProviderBudget(perMinute: 1, perDay: 0, now: clock.function)
         #expect(budget.reserve() == .granted)
         clock.advance(-3_600)
@@ -74,7 +74,7 @@ import Testing
     // MARK: - The negative cache
 
     @Test func unknownSymbolsExpireAfterTheTTL() {
-        let clock = Clock()
+        let clock = HandWallClock()
         let cache = UnknownSymbols(entriesMax: 10, ttlSeconds: 60)
         cache.insert("ZZZZ1", now: clock.now)
         clock.advance(59)
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func aFullNegativeCacheEvictsOnlyTheOldest() {
-        let clock = Clock()
+        let clock = HandWallClock()
         let cache = UnknownSymbols(entriesMax: 100, ttlSeconds: 60)
         for index in 0..<1_000 {
             cache.insert("Z\(index)", now: clock.now)

@@ -60,7 +60,7 @@ import Testing
             for _ in 0..<3 {
                 let pool = try SQLiteDatabase.open(path: path, durability: .full, busyTimeout: .seconds(5), migrator: Self.migrator)
                 #expect(try await pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM parent") } == 1)
-                try pool.close()
+                try await pool.closeOffCooperativePool()
             }
         }
     }

@@ -48,34 +48,34 @@ import Testing
 
     @Test func buyFeeJoinsTheBasisAndSellFeeLeavesTheProceeds() async throws {
         let fees = Self.schedule(perOrder: "1.00", bps: 10)
-        let engine = try OrderEngine(fees: fees)
-        defer { engine.remove() }
-        engine.hand.set("AAPL", "187.25")
-        // Buy 10 at 187.25: total 1872.50, fee 1.00 + 1.8725 = 2.8725 → 2.87.
-        let trade = try await engine.ledger.execute(Order(userID: 1, side: .buy, symbol: "AAPL", quantity: 10,
-                                                          price: Price(parsing: "187.25")!, deadline: .now + .seconds(5))).get()
-        #expect(trade.total.description == "1872.50" && trade.fee.description == "2.87" && trade.cash_after.description == "8124.63")
-        var books = try await engine.books()
-        #expect(books.basis == "1875.37")
-        // A limit sell of 4 at 190.00 through the matcher: total 760.00, fee 1.00 + 0.76 = 1.76.
-        let sell = try await engine.place(.sell, 4, .limit, limit: "190.00")
-        engine.hand.set("AAPL", "190.00")
-        #expect(try await engine.matcher.tick().filled == 1)
-        let filled = try await engine.order(sell.id)
-        #expect(filled.fee?.description == "1.76" && filled.filledPrice == Price(parsing: "190.00"))
-        books = try await engine.books()
-        // 8124.63 + 760.00 − 1.76; basis 1875.37 × 6/10 = 1125.222 → 1125.22.
-        #expect(books.cash == "8882.87" && books.basis == "1125.22" && books.quantity == 6)
-        let history = try await engine.ledger.transactions(userID: 1, limit: 10, before: nil).items
-        #expect(history.map(\.fee.description) == ["1.76", "2.87"] && history.map(\.total.description) == ["760.00", "1872.50"])
+        try await OrderEngine(fees: fees).run { engine in
+            engine.hand.set("AAPL", "187.25")
+            // Buy 10 at 187.25: total 1872.50, fee 1.00 + 1.8725 = 2.8725 → 2.87.
+            let trade = try await engine.ledger.execute(Order(userID: 1, side: .buy, symbol: "AAPL", quantity: 10,
+                                                              price: Price(parsing: "187.25")!, deadline: .now + .seconds(5))).get()
+            #expect(trade.total.description == "1872.50" && trade.fee.description == "2.87" && trade.cash_after.description == "8124.63")
+            var books = try await engine.books()
+            #expect(books.basis == "1875.37")
+            // A limit sell of 4 at 190.00 through the matcher: total 760.00, fee 1.00 + 0.76 = 1.76.
+            let sell = try await engine.place(.sell, 4, .limit, limit: "190.00")
+            engine.hand.set("AAPL", "190.00")
+            #expect(try await engine.matcher.tick().filled == 1)
+            let filled = try await engine.order(sell.id)
+            #expect(filled.fee?.description == "1.76" && filled.filledPrice == Price(parsing: "190.00"))
+            books = try await engine.books()
+            // 8124.63 + 760.00 − 1.76; basis 1875.37 × 6/10 = 1125.222 → 1125.22.
+            #expect(books.cash == "8882.87" && books.basis == "1125.22" && books.quantity == 6)
+            let history = try await engine.ledger.transactions(userID: 1, limit: 10, before: nil).items
+            #expect(history.map(\.fee.description) == ["1.76", "2.87"] && history.map(\.total.description) == ["760.00", "1872.50"])
+        }
     }
 
     @Test func aLimitBuyReservesItsFeeToo() async throws {
-        let engine = try OrderEngine(cash: "1003.00", fees: Self.schedule(perOrder: "3.00"))
-        defer { engine.remove() }
-        engine.hand.set("AAPL", "120.00")
-        _ = try await engine.place(.buy, 10, .limit, limit: "100.00")
-        #expect(try await engine.books().reserved == "1003.00")
-        await #expect(throws: OrderRejection.insufficientFunds) { try await engine.place(.buy, 1, .limit, limit: "0.01") }
+        try await OrderEngine(cash: "1003.00", fees: Self.schedule(perOrder: "3.00")).run { engine in
+            engine.hand.set("AAPL", "120.00")
+            _ = try await engine.place(.buy, 10, .limit, limit: "100.00")
+            #expect(try await engine.books().reserved == "1003.00")
+            await #expect(throws: OrderRejection.insufficientFunds) { try await engine.place(.buy, 1, .limit, limit: "0.01") }
+        }
     }
 }

@@ -5,7 +5,7 @@ import TestSupport
 @testable import TradeService
 
 /// A clock moved by hand: no test sleeps for time to pass.
-final class ManualClock: TradeClock {
+final class HandTradeClock: TradeClock {
     private let time: Mutex<Date>
 
     init(_ start: Date) { time = Mutex(start) }
@@ -34,14 +34,14 @@ struct OrderEngine {
     let folder: TemporaryFolder
     let ledger: Ledger
     let matcher: OrderMatcher
-    let clock: ManualClock
+    let clock: HandTradeClock
     let prices: any PriceSource
 
     /// Tuesday 2026-11-24 15:00:00 UTC.
     static let tuesdayAfternoon = Date(timeIntervalSince1970: 1_795_532_400)
 
     init(cash: String = "10000.00", fees: FeeSchedule = .zero, prices: any PriceSource = HandPrices(),
-         clock: ManualClock = ManualClock(OrderEngine.tuesdayAfternoon),
+         clock: HandTradeClock = HandTradeClock(OrderEngine.tuesdayAfternoon),
          configure: (inout TradeLimits) -> Void = { _ in }, ordersPerTickMax: Int = TradeLimits.matchOrdersPerTickMax) throws {
         folder = try TemporaryFolder("order-engine")
         var limits = TradeLimits(pendingOrdersMax: 4096)
@@ -93,7 +93,27 @@ struct OrderEngine {
                                            price: Price(parsing: price)!, deadline: .now + .seconds(30))).get()
     }
 
-    func remove() { try? ledger.close(); folder.remove() }
+    /// Runs `body` with this engine, then closes the ledger and removes its folder, also when `body` throws.
+    func run(_ body: (OrderEngine) async throws -> Void) async throws {
+        defer { folder.remove() }
+        try await ledger.closing { try await body(self) }
+    }
+}
+
+extension Ledger {
+    /// Runs `body`, then closes the ledger, also when `body` throws. The close is awaited on a thread of
+    /// its own (`closeFromTask`): GRDB's close is a barrier that waits for every access in flight, and
+    /// called from a test it held one of the cooperative pool's threads (two on 2 cores) while suites
+    /// ran in parallel, which could leave no thread for the work it waited for.
+    func closing(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            try? await closeFromTask()
+            throw error
+        }
+        try? await closeFromTask()
+    }
 }
 
 import GRDB

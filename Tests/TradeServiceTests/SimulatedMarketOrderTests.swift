@@ -11,13 +11,13 @@ import Testing
     /// The simulated market read at the engine's clock.
     struct SimulatedPrices: PriceSource {
         let market = SimulatedMarket(seed: 20_261_124)
-        let clock: ManualClock
+        let clock: HandTradeClock
 
         func currentPrice(_ symbol: String) async -> Price? { market.quote(symbol: symbol, at: clock.now()) }
     }
 
     static func engine() throws -> OrderEngine {
-        let clock = ManualClock(OrderEngine.tuesdayAfternoon)
+        let clock = HandTradeClock(OrderEngine.tuesdayAfternoon)
         return try OrderEngine(cash: "100000.00", prices: SimulatedPrices(clock: clock), clock: clock)
     }
 
@@ -46,52 +46,52 @@ import Testing
 
     @Test(arguments: [Order.Side.buy, .sell])
     func aLimitFillsAtTheMarketsQuoteOnceItReachesTheLimit(_ side: Order.Side) async throws {
-        let engine = try Self.engine()
-        defer { engine.remove() }
-        let market = Self.market
-        let now = engine.clock.now()
-        // The first listed symbol whose walk moves the way this side needs (the seed fixes which).
-        let (symbol, limit, minute) = try #require(market.symbols.lazy.compactMap { listing in
-            Self.target(listing.symbol, from: now, down: side == .buy).map { (listing.symbol, $0.price, $0.minute) }
-        }.first, "no symbol's walk moves that way in ten days")
-        let start = market.quote(symbol: symbol, at: now)!
-        if side == .sell { try await engine.marketBuy(10, at: start.description, symbol: symbol) }
-        let order = try await engine.place(side, 10, .limit, .gtc, limit: limit.description, symbol: symbol)
-        #expect(order.status == .new)
-        let ticks = try await Self.tickAround(engine, minute: minute)
-        #expect(ticks.before.filled == 0 && ticks.at.filled == 1, "filled in the minute the walk reached \(limit), not before")
-        let filled = try await engine.order(order.id)
-        let quote = market.quote(symbol: symbol, at: engine.clock.now())!
-        #expect(filled.status == .filled && filled.filledPrice == quote, "filled at the quote of the minute it crossed")
-        #expect(side == .buy ? quote <= limit : quote >= limit, "at the limit or better")
+        try await Self.engine().run { engine in
+            let market = Self.market
+            let now = engine.clock.now()
+            // The first listed symbol whose walk moves the way this side needs (the seed fixes which).
+            let (symbol, limit, minute) = try #require(market.symbols.lazy.compactMap { listing in
+                Self.target(listing.symbol, from: now, down: side == .buy).map { (listing.symbol, $0.price, $0.minute) }
+            }.first, "no symbol's walk moves that way in ten days")
+            let start = market.quote(symbol: symbol, at: now)!
+            if side == .sell { try await engine.marketBuy(10, at: start.description, symbol: symbol) }
+            let order = try await engine.place(side, 10, .limit, .gtc, limit: limit.description, symbol: symbol)
+            #expect(order.status == .new)
+            let ticks = try await Self.tickAround(engine, minute: minute)
+            #expect(ticks.before.filled == 0 && ticks.at.filled == 1, "filled in the minute the walk reached \(limit), not before")
+            let filled = try await engine.order(order.id)
+            let quote = market.quote(symbol: symbol, at: engine.clock.now())!
+            #expect(filled.status == .filled && filled.filledPrice == quote, "filled at the quote of the minute it crossed")
+            #expect(side == .buy ? quote <= limit : quote >= limit, "at the limit or better")
+        }
     }
 
     @Test func aStopSellTriggersWhenTheWalkFallsThroughIt() async throws {
-        let engine = try Self.engine()
-        defer { engine.remove() }
-        let market = Self.market
-        let start = market.quote(symbol: "MSFT", at: engine.clock.now())!
-        try await engine.marketBuy(5, at: start.description, symbol: "MSFT")
-        let (stop, minute) = try #require(Self.target("MSFT", from: engine.clock.now(), down: true),
-                                          "the walk never falls from \(start) in ten days")
-        let order = try await engine.place(.sell, 5, .stop, .gtc, stop: stop.description, symbol: "MSFT")
-        let ticks = try await Self.tickAround(engine, minute: minute)
-        #expect(ticks.before.filled == 0 && ticks.at.filled == 1)
-        let filled = try await engine.order(order.id)
-        #expect(filled.status == .filled && filled.filledPrice! <= stop)
-        #expect(filled.filledPrice == market.quote(symbol: "MSFT", at: engine.clock.now()))
+        try await Self.engine().run { engine in
+            let market = Self.market
+            let start = market.quote(symbol: "MSFT", at: engine.clock.now())!
+            try await engine.marketBuy(5, at: start.description, symbol: "MSFT")
+            let (stop, minute) = try #require(Self.target("MSFT", from: engine.clock.now(), down: true),
+                                              "the walk never falls from \(start) in ten days")
+            let order = try await engine.place(.sell, 5, .stop, .gtc, stop: stop.description, symbol: "MSFT")
+            let ticks = try await Self.tickAround(engine, minute: minute)
+            #expect(ticks.before.filled == 0 && ticks.at.filled == 1)
+            let filled = try await engine.order(order.id)
+            #expect(filled.status == .filled && filled.filledPrice! <= stop)
+            #expect(filled.filledPrice == market.quote(symbol: "MSFT", at: engine.clock.now()))
+        }
     }
 
     @Test func aDayOrderTheWalkNeverReachesExpiresAtMidnightUTC() async throws {
-        let engine = try Self.engine()
-        defer { engine.remove() }
-        let start = SimulatedMarket(seed: 20_261_124).quote(symbol: "KO", at: engine.clock.now())!
-        // Half the price: out of reach of a day's walk.
-        let order = try await engine.place(.buy, 1, .limit, .day, limit: Price(minorUnits: start.minorUnits / 2).description, symbol: "KO")
-        engine.clock.advance(seconds: 9 * 3600)
-        _ = try await engine.matcher.tick()
-        let expired = try await engine.order(order.id)
-        #expect(expired.status == .expired && expired.expiredAt == "2026-11-25T00:00:00Z")
-        #expect(try await engine.books().reserved == "0.00")
+        try await Self.engine().run { engine in
+            let start = SimulatedMarket(seed: 20_261_124).quote(symbol: "KO", at: engine.clock.now())!
+            // Half the price: out of reach of a day's walk.
+            let order = try await engine.place(.buy, 1, .limit, .day, limit: Price(minorUnits: start.minorUnits / 2).description, symbol: "KO")
+            engine.clock.advance(seconds: 9 * 3600)
+            _ = try await engine.matcher.tick()
+            let expired = try await engine.order(order.id)
+            #expect(expired.status == .expired && expired.expiredAt == "2026-11-25T00:00:00Z")
+            #expect(try await engine.books().reserved == "0.00")
+        }
     }
 }
