@@ -54,7 +54,7 @@ final class ReverseProxy: Sendable {
         // HEAD keeps the upstream's Content-Length (``relayed``), so its lines come whole.
         upstreamRequest.omittedResponseFields = isHead ? nil : Self.omittedUpstreamFields
         upstreamRequest.streamsEventStreams = !isHead
-        let start = EventLoop.current?.now ?? .now
+        let start = EventLoop.current?.now ?? LoopInstant.now
         // The fields are written straight into the upstream request's bytes. We are the edge:
         // whatever the client claims about forwarding is dropped (API.md).
         client.send(upstreamRequest, writingFields: { lines in
@@ -201,9 +201,9 @@ final class UpstreamMetrics: Sendable {
         duration = ServiceMetrics.timer("upstream_request_duration_seconds", [("upstream", upstream)])
     }
 
-    func record(status: Int, since start: ContinuousClock.Instant) {
+    func record(status: Int, since start: LoopInstant) {
         requests(status: status).increment()
-        duration.recordInterval(.now - start)
+        duration.recordInterval(LoopInstant.now - start)
     }
 
     func requests(status: Int) -> Counter {

@@ -113,7 +113,7 @@ final class Pipeline: Sendable {
 
     func start(_ request: HTTPRequest, _ destination: Destination) {
         // The loop's clock, read once per iteration: the request arrived in this iteration.
-        run(request, resolve(request, received: EventLoop.current?.now ?? .now), from: 0, destination)
+        run(request, resolve(request, received: EventLoop.current?.now ?? LoopInstant.now), from: 0, destination)
     }
 
     /// Runs the middleware from `index` on and then the endpoint, on this thread; the first
@@ -159,7 +159,7 @@ final class Pipeline: Sendable {
         switch entry.endpoint {
         case .responder(let responder):
             // The context moves into the reply, and the responder reads it there: not copied.
-            let reply = Reply(pipeline: self, context: context, destination: destination)
+            let reply = Reply(pipeline: self, context: consume context, destination: destination)
             responder(request, reply.context, reply)
         case .handler(let handler):
             AsyncResponder.start { [self, context] in
@@ -196,7 +196,7 @@ final class Pipeline: Sendable {
     }
 
     /// The context of `request`: its route and parameters, or why none applies.
-    func resolve(_ request: HTTPRequest, received: ContinuousClock.Instant) -> RequestContext {
+    func resolve(_ request: HTTPRequest, received: LoopInstant) -> RequestContext {
         var target = request.target
         return target.withUTF8 { bytes in
             let path = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count)])
