@@ -177,13 +177,12 @@ final class Pipeline: Sendable {
     /// Passes `response` through the `after` of the first `entered` middleware, innermost first,
     /// and sends it.
     func finish(_ response: consuming HTTPResponse, _ context: RequestContext, entered: Int, _ destination: Destination) {
-        var response = response
         var index = entered
         while index > 0 {
             index -= 1
             middleware[index].after(&response, context)
         }
-        destination.send(response)
+        destination.send(consume response)
     }
 
     /// The problem for a thrown error; one that is not a problem is a 500, its cause logged.
@@ -248,7 +247,7 @@ public final class Reply: Sendable {
 
     /// Sends the endpoint's response.
     public func send(_ response: consuming HTTPResponse) {
-        pipeline.finish(response, context, entered: pipeline.middleware.count, destination)
+        pipeline.finish(consume response, context, entered: pipeline.middleware.count, destination)
     }
 }
 
