@@ -208,14 +208,14 @@ final class UpstreamJob: @unchecked Sendable {
     let omittedResponseFields: FieldNames?
     let streamsEventStreams: Bool
     let retryable: Bool
-    let deadline: ContinuousClock.Instant
+    let deadline: LoopInstant
     let completion: @Sendable (Result<ClientResponse, HTTPClientError>) -> Void
     var attempts = 0
     /// Waiting in its pool for the upstream's name to resolve (``UpstreamPool/awaitAddress(_:)``).
     var awaitingAddress = false
 
     init(bytes: [UInt8], isHead: Bool, omittedResponseFields: FieldNames?, streamsEventStreams: Bool, retryable: Bool,
-         deadline: ContinuousClock.Instant,
+         deadline: LoopInstant,
          completion: @escaping @Sendable (Result<ClientResponse, HTTPClientError>) -> Void) {
         self.bytes = bytes
         self.isHead = isHead

@@ -228,7 +228,7 @@ final class HTTPConnection: EventHandler, StreamSink, @unchecked Sendable {
     // MARK: - Deadlines and closing
 
     /// Gives the machine its timer event once its deadline has passed; called on every tick.
-    func checkDeadlines(now: ContinuousClock.Instant) {
+    func checkDeadlines(now: LoopInstant) {
         guard let deadline = machine.deadline, now >= deadline else { return }
         perform(machine.timerFired(now: now))
         if isDirty { flush() }  // a 408 goes out in this iteration

@@ -27,7 +27,7 @@ final class UpstreamConnection: EventHandler {
     private var input: [UInt8] = []
     private var parser: ResponseParser
     private var watchingWrite = true
-    private(set) var idleSince: ContinuousClock.Instant = .now
+    private(set) var idleSince: LoopInstant = .now
     /// Where the pool keeps this connection while it is busy; -1 otherwise (the pool's business).
     var activeIndex = -1
     /// The streamed body being read, after its head completed the job.
@@ -36,7 +36,7 @@ final class UpstreamConnection: EventHandler {
     private var streamKeepAlive = false
     /// When the stream last sent a byte: past ``HTTPClient/Configuration/streamIdleTimeoutMs`` it
     /// has died (its heartbeats stopped) and is closed.
-    private var streamLastReadAt: ContinuousClock.Instant = .now
+    private var streamLastReadAt: LoopInstant = .now
 
     init(fd: Int32, address: SocketAddress, pool: UpstreamPool) {
         self.fd = fd
@@ -258,7 +258,7 @@ final class UpstreamConnection: EventHandler {
         failed?.complete(.failure(error))
     }
 
-    func checkDeadline(now: ContinuousClock.Instant) {
+    func checkDeadline(now: LoopInstant) {
         if let job, now >= job.deadline { fail(state == .connecting ? .connectTimedOut : .timedOut) }
         // An established stream has no response deadline, only this idle one.
         if stream != nil && now - streamLastReadAt >= pool.configuration.streamIdleTimeout {

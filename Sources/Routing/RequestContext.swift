@@ -1,4 +1,5 @@
 import HTTP
+import Sockets
 
 /// Per-request state that travels with a request through middleware to its endpoint and back.
 public struct RequestContext: Sendable {
@@ -17,7 +18,7 @@ public struct RequestContext: Sendable {
     /// The TCP peer's numeric address.
     public let peer: String
     /// When the router took the request (the loop's clock when on a loop).
-    public let received: ContinuousClock.Instant
+    public let received: LoopInstant
     /// The id echoed in `X-Request-ID` and logged with every line about this request; set by the
     /// observability middleware.
     public var requestID: String = ""
@@ -33,7 +34,7 @@ public struct RequestContext: Sendable {
     /// path when the router matched it (false when no endpoint will run).
     let needsToken: Bool
 
-    init(method: String, peer: String, received: ContinuousClock.Instant, entry: RouteEntry?, routing: Resolution,
+    init(method: String, peer: String, received: LoopInstant, entry: RouteEntry?, routing: Resolution,
          needsToken: Bool = false) {
         self.method = method
         self.peer = peer

@@ -113,7 +113,7 @@ final class Pipeline: Sendable {
 
     func start(_ request: HTTPRequest, _ destination: Destination) {
         // The loop's clock, read once per iteration: the request arrived in this iteration.
-        run(request, resolve(request, received: EventLoop.current?.now ?? .now), from: 0, destination)
+        run(request, resolve(request, received: EventLoop.current?.now ?? LoopInstant.now), from: 0, destination)
     }
 
     /// Runs the middleware from `index` on and then the endpoint, on this thread; the first
@@ -158,8 +158,10 @@ final class Pipeline: Sendable {
         }
         switch entry.endpoint {
         case .responder(let responder):
-            // The context moves into the reply, and the responder reads it there: not copied.
-            let reply = Reply(pipeline: self, context: context, destination: destination)
+            // The context moves into the reply. Handing the responder `reply.context` still copies
+            // it for the call (callgrind, bench/RESULTS.md); a responder that read it from the
+            // reply would not, at the cost of changing the ``Responder`` signature.
+            let reply = Reply(pipeline: self, context: consume context, destination: destination)
             responder(request, reply.context, reply)
         case .handler(let handler):
             AsyncResponder.start { [self, context] in
@@ -177,13 +179,12 @@ final class Pipeline: Sendable {
     /// Passes `response` through the `after` of the first `entered` middleware, innermost first,
     /// and sends it.
     func finish(_ response: consuming HTTPResponse, _ context: RequestContext, entered: Int, _ destination: Destination) {
-        var response = response
         var index = entered
         while index > 0 {
             index -= 1
             middleware[index].after(&response, context)
         }
-        destination.send(response)
+        destination.send(consume response)
     }
 
     /// The problem for a thrown error; one that is not a problem is a 500, its cause logged.
@@ -196,7 +197,7 @@ final class Pipeline: Sendable {
     }
 
     /// The context of `request`: its route and parameters, or why none applies.
-    func resolve(_ request: HTTPRequest, received: ContinuousClock.Instant) -> RequestContext {
+    func resolve(_ request: HTTPRequest, received: LoopInstant) -> RequestContext {
         var target = request.target
         return target.withUTF8 { bytes in
             let path = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count)])
@@ -248,7 +249,7 @@ public final class Reply: Sendable {
 
     /// Sends the endpoint's response.
     public func send(_ response: consuming HTTPResponse) {
-        pipeline.finish(response, context, entered: pipeline.middleware.count, destination)
+        pipeline.finish(consume response, context, entered: pipeline.middleware.count, destination)
     }
 }
 

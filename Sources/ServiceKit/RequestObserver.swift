@@ -1,5 +1,6 @@
 import HTTP
 import Logging
+import Sockets
 
 /// The request id, the access-log line and the request metrics of API.md "Every process", in one
 /// place for the two paths that answer requests: ``ObservabilityMiddleware`` around the router,
@@ -22,10 +23,10 @@ public struct RequestObserver: Sendable {
     /// Echoes the id in `response`, counts the request (in `series` when the caller keeps one for
     /// `route`) and writes its one log line.
     public func finish(method: String, peer: String, route: String, series: ServiceMetrics.RouteSeries? = nil,
-                       requestID: String, start: ContinuousClock.Instant, response: inout HTTPResponse) {
+                       requestID: String, start: LoopInstant, response: inout HTTPResponse) {
         response.requestID = requestID
         record(method: method, peer: peer, route: route, series: series, requestID: requestID, status: response.status,
-               duration: ContinuousClock.now - start)
+               duration: LoopInstant.now - start)
     }
 
     /// Counts and logs a request the server answered itself (a framing error, a limit, a 408),

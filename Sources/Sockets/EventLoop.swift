@@ -48,13 +48,13 @@ public final class EventLoop: @unchecked Sendable {
     private var tickHooks: [(id: Int, hook: () -> Void)] = []
     private var lastTickHookID = 0
     private var tickInterval: Duration = .milliseconds(250)
-    private var nextTick: ContinuousClock.Instant
+    private var nextTick: LoopInstant
     private var stopRequested = false
     private let finished = Mutex<Bool>(false)
 
     /// The time read once per loop iteration; deadlines compare against it so that a busy
     /// iteration reads the clock once, not per connection.
-    public private(set) var now: ContinuousClock.Instant
+    public private(set) var now: LoopInstant
 
     /// A short name for logs and thread names (`loop-0`).
     public let name: String
@@ -66,7 +66,7 @@ public final class EventLoop: @unchecked Sendable {
         guard epollFD >= 0 else { throw SocketError("epoll_create1") }
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
         guard wakeFD >= 0 else { throw SocketError("eventfd") }
-        now = .now
+        now = LoopInstant.now
         nextTick = now
         guard csockets_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, EPOLLIN.rawValue) == 0 else {
             throw SocketError("epoll_ctl wake")
@@ -180,7 +180,7 @@ public final class EventLoop: @unchecked Sendable {
             // after the tick is due, never before, and the clock is read once per iteration.
             let timeout = local.isEmpty ? max(0, milliseconds(until: nextTick)) : 0
             let count = epoll_wait(epollFD, &events, Int32(events.count), Int32(timeout))
-            now = .now
+            now = LoopInstant.now
             if count > 0 {
                 for index in 0..<Int(count) {
                     let fd = csockets_event_fd(&events[index])
@@ -238,7 +238,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Whole milliseconds to `instant`, plus one (the wait may end late, never early). Every
     /// iteration asks: one 64-bit division when the wait is under 9 s (always, for a tick), where
     /// `components` divides 128-bit attoseconds (seen in profiles at one connection).
-    private func milliseconds(until instant: ContinuousClock.Instant) -> Int {
+    private func milliseconds(until instant: LoopInstant) -> Int {
         let wait = instant - now
         if let attoseconds = Int64(exactly: wait.attoseconds) {
             return Int(attoseconds / 1_000_000_000_000_000) + 1

@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTP
+import Sockets
 
 /// A ``ConnectionMachine`` driven by hand (a class, so `#expect` can call its events): a clock that moves only when told, a socket that
 /// takes every byte written (or none, when told it is full), and the output collected as text.
@@ -26,8 +27,8 @@ final class ConnectionHarness {
     var machine: ConnectionMachine
     let environment: ConnectionEnvironment
     /// The accept, the clock's zero.
-    let start: ContinuousClock.Instant
-    var now: ContinuousClock.Instant
+    let start: LoopInstant
+    var now: LoopInstant
     /// Everything written to the client so far, not yet taken by ``takeWritten()``.
     var written: [UInt8] = []
 
@@ -51,7 +52,7 @@ final class ConnectionHarness {
             limits: limits,
             bodyBudget: budget ?? BodyBudget(bytesMax: limits.bufferedBodyBytesMax, smallBodyBytesMax: limits.smallBodyBytesMax),
             dateLine: Array("Date: Mon, 07 Dec 2026 07:00:00 GMT\r\n".utf8))
-        let start = ContinuousClock.now
+        let start = LoopInstant.now
         self.environment = environment
         self.start = start
         now = start
@@ -59,7 +60,7 @@ final class ConnectionHarness {
     }
 
     /// Seconds since the accept (the deadlines' readable form).
-    func at(_ instant: ContinuousClock.Instant?) -> Duration? { instant.map { $0 - start } }
+    func at(_ instant: LoopInstant?) -> Duration? { instant.map { $0 - start } }
     var deadline: Duration? { at(machine.deadline) }
 
     func advance(_ duration: Duration) { now += duration }

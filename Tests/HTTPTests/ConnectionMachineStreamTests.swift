@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 @testable import HTTP
+import Sockets
 
 /// Streamed responses (``ResponseStream``) in the connection machine, on the hand-moved clock of
 /// ``ConnectionHarness``: the head at once, each write a chunk, a heartbeat only in idle stretches,

@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTP
+import Sockets
 
 /// The connection's timing and persistence, with no socket and no sleep: a hand-moved clock
 /// (``ConnectionHarness``) and the machine's events. Every timeout fires at its instant and not a

@@ -76,6 +76,40 @@ struct ResponseParserTests {
     }
 }
 
+/// Which answers a proxy that relays streams reads as a stream: a `200` whose media type is
+/// `text/event-stream` (RFC 9110 §8.3.1: any case, parameters or not, spaces around the value).
+struct ResponseEventStreamTests {
+    static let rows: [(contentType: String, isStream: Bool, why: String)] = [
+        ("text/event-stream", true, "the type alone"),
+        ("Text/Event-STREAM", true, "any case"),
+        ("text/event-stream; charset=utf-8", true, "with a parameter"),
+        ("text/event-stream;charset=utf-8", true, "a parameter without a space"),
+        ("  text/event-stream \t", true, "spaces and a tab around the value"),
+        ("text/event-stream ;x=1", true, "a space before the parameters"),
+        ("application/json", false, "another type"),
+        ("text/event-streams", false, "a longer type"),
+        ("text/event-strea", false, "a shorter type"),
+        ("text/event-stream-x; a=b", false, "a longer type with a parameter"),
+        ("", false, "an empty value"),
+        ("; text/event-stream", false, "no type before the parameters"),
+        ("application/json; note=text/event-stream", false, "the name in a parameter only"),
+    ]
+
+    @Test(arguments: rows.indices)
+    func mediaTypeDecidesAStream(_ index: Int) {
+        let row = Self.rows[index]
+        var parser = ResponseParser(limits: HTTPLimits())
+        parser.streamsEventStreams = true
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: \(row.contentType)\r\nContent-Length: 2\r\n\r\nok"
+        let (event, _) = Array(head.utf8).withUnsafeBytes { parser.parse($0) }
+        switch event {
+        case .streamHead: #expect(row.isStream, "\(row.why): read as a stream")
+        case .response: #expect(!row.isStream, "\(row.why): read as a whole answer")
+        default: Issue.record("\(row.why): \(event)")
+        }
+    }
+}
+
 /// The field lines a proxy passes on as bytes, and the fields parsed from them on demand.
 struct ResponseFieldLinesTests {
     @Test func fieldLinesKeepTheWireBytesAndHeadersTrimTheValues() throws {
