@@ -323,16 +323,16 @@ final class Ledger: Sendable {
         let holdings = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT symbol, quantity, cost_basis_cents FROM holdings WHERE user_id = ? ORDER BY symbol
             """), arguments: [userID]).map {
-            Holding(symbol: $0["symbol"], quantity: $0["quantity"], costBasis: Cents(minorUnits: $0["cost_basis_cents"]))
+            Holding(symbol: $0[0], quantity: $0[1], costBasis: Cents(minorUnits: $0[2]))
         }
-        return (Cents(minorUnits: account["cash_cents"]), Cents(minorUnits: account["reserved_cents"]), holdings)
+        return (Cents(minorUnits: account[0]), Cents(minorUnits: account[1]), holdings)
     }
 
     /// A page of the user's transactions, newest first, and the `before` of the next page.
     func transactions(userID: Int64, limit: Int, before: Int64?) async throws -> (items: [TransactionBody], next: Int64?) {
         let rows = try await database.read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM transactions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?
+                SELECT \(OrderExecution.bodyColumns) FROM transactions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?
                 """), arguments: [userID, before ?? Int64.max, limit + 1]).map(OrderExecution.body)
         }
         let items = Array(rows.prefix(limit))

@@ -99,9 +99,11 @@ struct TradeHandlers: Sendable {
 
     /// Runs `run` under the request's `Idempotency-Key`, if any: a replay answers the stored
     /// response, a key in use is 409, a key used with another request (`fingerprint`) is 422.
-    func keyed(_ request: HTTPRequest, user: AuthenticatedUser, side: Order.Side, fingerprint: String,
+    /// `fingerprint` is built only for a keyed request.
+    func keyed(_ request: HTTPRequest, user: AuthenticatedUser, side: Order.Side, fingerprint makeFingerprint: @autoclosure () -> String,
                run: ((key: String, fingerprint: String)?) async throws -> HTTPResponse) async throws -> HTTPResponse {
         guard let key = request.headers["Idempotency-Key"] else { return try await run(nil) }
+        let fingerprint = makeFingerprint()
         guard IdempotencyGate.isValid(key) else {
             throw HTTPError.invalidRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
