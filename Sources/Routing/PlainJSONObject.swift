@@ -88,9 +88,11 @@ public struct PlainJSONObject {
             let start = index
             var value: Int64 = 0
             while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                // Counted before the digit is added: an 18-digit value times 10 plus a digit fits
+                // `Int64`, a 19th digit might not (`99999999999999999999` trapped here).
+                guard index - start < 18 else { return nil }
                 value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
                 index += 1
-                guard index - start <= 18 else { return nil }
             }
             let digits = index - start
             guard digits > 0, digits == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }

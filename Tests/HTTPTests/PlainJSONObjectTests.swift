@@ -13,6 +13,8 @@ import Testing
         (#"{"n":999999999999999999}"#, [("n", .integer(999_999_999_999_999_999))], "18 digits"),
         (#"{"n":-999999999999999999}"#, [("n", .integer(-999_999_999_999_999_999))], "18 digits, negative"),
         (#"{"n":1000000000000000000}"#, nil, "19 digits: JSONDecoder's to range-check"),
+        (#"{"n":99999999999999999999}"#, nil, "20 nines: refused before the value could overflow"),
+        (#"{"n":-99999999999999999999}"#, nil, "20 nines, negative"),
         (#"{"n":01}"#, nil, "a leading zero is not JSON"),
         (#"{"n":1.0}"#, nil, "a fraction"),
         (#"{"n":1e2}"#, nil, "an exponent"),
