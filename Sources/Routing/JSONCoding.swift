@@ -34,10 +34,14 @@ public enum JSONCoding {
 
     /// Encodes `value` as a JSON response.
     public static func response<T: Encodable>(_ value: T, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) throws -> HTTPResponse {
+        HTTPResponse(status: status, contentType: contentType, body: try encode(value), headers: headers)
+    }
+
+    /// `value` as every response writes it: sorted keys, slashes unescaped.
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return HTTPResponse(status: status, contentType: contentType, body: Array(data), headers: headers)
+        return Array(try encoder.encode(value))
     }
 }
 

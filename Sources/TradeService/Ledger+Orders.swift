@@ -32,9 +32,10 @@ extension Ledger {
         case .all: ""
         }
         let rows = try await database.read { db in
-            try Row.fetchAll(db, sql: """
+            // One cached statement per filter (three texts).
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM orders WHERE user_id = ? AND id < ? \(condition) ORDER BY id DESC LIMIT ?
-                """, arguments: [userID, before ?? Int64.max, limit + 1]).map(TradeOrder.init(row:))
+                """), arguments: [userID, before ?? Int64.max, limit + 1]).map(TradeOrder.init(row:))
         }
         let items = Array(rows.prefix(limit))
         return (items, rows.count > limit ? items.last?.id : nil)

@@ -317,22 +317,23 @@ final class Ledger: Sendable {
     }
 
     private static func readAccount(_ db: Database, userID: Int64) throws -> (cash: Cents, reserved: Cents, holdings: [Holding])? {
-        guard let account = try Row.fetchOne(db, sql: "SELECT cash_cents, reserved_cents FROM accounts WHERE user_id = ?",
+        // Cached statements: preparing the text anew cost more than the rest of the read (bench/RESULTS.md).
+        guard let account = try Row.fetchOne(db.cachedStatement(sql: "SELECT cash_cents, reserved_cents FROM accounts WHERE user_id = ?"),
                                              arguments: [userID]) else { return nil }
-        let holdings = try Row.fetchAll(db, sql: """
+        let holdings = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT symbol, quantity, cost_basis_cents FROM holdings WHERE user_id = ? ORDER BY symbol
-            """, arguments: [userID]).map {
-            Holding(symbol: $0["symbol"], quantity: $0["quantity"], costBasis: Cents(minorUnits: $0["cost_basis_cents"]))
+            """), arguments: [userID]).map {
+            Holding(symbol: $0[0], quantity: $0[1], costBasis: Cents(minorUnits: $0[2]))
         }
-        return (Cents(minorUnits: account["cash_cents"]), Cents(minorUnits: account["reserved_cents"]), holdings)
+        return (Cents(minorUnits: account[0]), Cents(minorUnits: account[1]), holdings)
     }
 
     /// A page of the user's transactions, newest first, and the `before` of the next page.
     func transactions(userID: Int64, limit: Int, before: Int64?) async throws -> (items: [TransactionBody], next: Int64?) {
         let rows = try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM transactions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?
-                """, arguments: [userID, before ?? Int64.max, limit + 1]).map(OrderExecution.body)
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(OrderExecution.bodyColumns) FROM transactions WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?
+                """), arguments: [userID, before ?? Int64.max, limit + 1]).map(OrderExecution.body)
         }
         let items = Array(rows.prefix(limit))
         return (items, rows.count > limit ? items.last?.id : nil)
@@ -341,9 +342,9 @@ final class Ledger: Sendable {
     /// The remembered response for a key, unless it has expired.
     func storedResponse(userID: Int64, key: String, notBeforeMs: Int64) async throws -> StoredResponse? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT fingerprint, status, body FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at_ms >= ?
-                """, arguments: [userID, key, notBeforeMs]).map {
+                """), arguments: [userID, key, notBeforeMs]).map {
                 StoredResponse(fingerprint: $0["fingerprint"], status: $0["status"], body: [UInt8]($0["body"] as Data))
             }
         }

@@ -30,15 +30,15 @@ enum OrderExecution {
     /// sell needs unreserved shares and receives `total − fee`.
     static func settle(userID: Int64, side: Order.Side, symbol: String, quantity: Int64, price: Price,
                        fees: FeeSchedule, db: Database, executedAt: String) throws -> TransactionBody {
+        // Columns read by position, as selected (by name, each lookup compares lower-cased copies).
         let account = try Row.fetchOne(db.cachedStatement(sql: "SELECT cash_cents, reserved_cents FROM accounts WHERE user_id = ?"),
                                        arguments: [userID])!
-        let cash = Cents(minorUnits: account["cash_cents"])
-        let reserved = Cents(minorUnits: account["reserved_cents"])
+        let cash = Cents(minorUnits: account[0])
+        let reserved = Cents(minorUnits: account[1])
         let holding = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT quantity, reserved_shares, cost_basis_cents FROM holdings WHERE user_id = ? AND symbol = ?
             """), arguments: [userID, symbol])
-            .map { (quantity: $0["quantity"] as Int64, reserved: $0["reserved_shares"] as Int64,
-                    costBasis: Cents(minorUnits: $0["cost_basis_cents"])) }
+            .map { (quantity: $0[0] as Int64, reserved: $0[1] as Int64, costBasis: Cents(minorUnits: $0[2])) }
         let total: Cents
         let fee: Cents
         let cashAfter: Cents
@@ -117,10 +117,14 @@ enum OrderExecution {
             .execute(arguments: [userID, initialCash.minorUnits, createdAt])
     }
 
+    /// The columns ``body(_:)`` reads, in its order.
+    static let bodyColumns = "id, side, symbol, quantity, price_units, total_cents, fee_cents, cash_after_cents, executed_at"
+
+    /// A row of ``bodyColumns``, read by position: by name, GRDB matches each column's name without
+    /// regard to case (a lower-cased copy per lookup), 15,000 instructions per row (bench/RESULTS.md).
     static func body(_ row: Row) -> TransactionBody {
-        TransactionBody(id: row["id"], side: row["side"], symbol: row["symbol"], quantity: row["quantity"],
-                        price: Price(minorUnits: row["price_units"]), total: Cents(minorUnits: row["total_cents"]),
-                        fee: Cents(minorUnits: row["fee_cents"]),
-                        cash_after: Cents(minorUnits: row["cash_after_cents"]), executed_at: row["executed_at"])
+        TransactionBody(id: row[0], side: row[1], symbol: row[2], quantity: row[3], price: Price(minorUnits: row[4]),
+                        total: Cents(minorUnits: row[5]), fee: Cents(minorUnits: row[6]), cash_after: Cents(minorUnits: row[7]),
+                        executed_at: row[8])
     }
 }

@@ -26,9 +26,7 @@ final class StockPriceClient: Sendable {
         guard let response = try? await client.send(request) else { return .failure(.unavailable) }
         switch response.status {
         case 200:
-            struct Body: Decodable { let price: String }
-            guard let body = try? JSONDecoder().decode(Body.self, from: Data(response.body)),
-                  let price = Price(parsing: body.price), price.minorUnits > 0
+            guard let text = Self.priceText(response.body), let price = Price(parsing: text), price.minorUnits > 0
             else { return .failure(.unavailable) }
             return .success(price)
         case 404:
@@ -36,5 +34,13 @@ final class StockPriceClient: Sendable {
         default:
             return .failure(.unavailable)
         }
+    }
+
+    /// The quote's `price` member: read without JSONDecoder when the body is plain
+    /// (``PlainJSONObject``, as the stock service writes it), by JSONDecoder otherwise.
+    static func priceText(_ body: [UInt8]) -> String? {
+        if let object = PlainJSONObject(body), case .string(let price)? = object["price"] { return price }
+        struct Body: Decodable { let price: String }
+        return try? JSONDecoder().decode(Body.self, from: Data(body)).price
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Money
 import Routing
 
@@ -16,17 +17,54 @@ struct TransactionBody: Encodable, Equatable {
     let cash_after: Cents
     let executed_at: String
 
-    /// The exact bytes an order answers with, stored for idempotent replays.
+    /// The exact bytes an order answers with, stored for idempotent replays: `JSONEncoder`'s
+    /// (sorted keys, slashes unescaped), written by hand (``PlainJSONWriter``) when nothing needs an escape.
     func jsonBytes() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self))
+        var writer = PlainJSONWriter(capacity: 224)
+        write(into: &writer)
+        return writer.isPlain ? writer.bytes : try JSONCoding.encode(self)
+    }
+
+    /// Its members in `JSONEncoder`'s sorted order.
+    func write(into writer: inout PlainJSONWriter) {
+        writer.beginObject()
+        writer.string("cash_after", cash_after.description)
+        writer.string("executed_at", executed_at)
+        writer.string("fee", fee.description)
+        writer.integer("id", id)
+        writer.price("price", price)
+        writer.integer("quantity", quantity)
+        writer.string("side", side)
+        writer.string("symbol", symbol)
+        writer.string("total", total.description)
+        writer.endObject()
+    }
+}
+
+extension PlainJSONWriter {
+    /// A `Price` as its `Encodable` conformance writes it; a negative one, which that refuses, gives up.
+    mutating func price(_ key: StaticString, _ price: Price) {
+        guard price.minorUnits >= 0 else { return giveUp() }
+        string(key, price.description)
     }
 }
 
 struct TransactionsPage: Encodable {
     let transactions: [TransactionBody]
     let next: Int64?
+
+    /// The page as `JSONEncoder` writes it (a history page is up to 100 transactions).
+    func response() throws -> HTTPResponse {
+        var writer = PlainJSONWriter(capacity: 64 + 224 * transactions.count)
+        writer.beginObject()
+        if let next { writer.integer("next", next) } else { writer.null("next") }
+        writer.beginArray("transactions")
+        for transaction in transactions { transaction.write(into: &writer) }
+        writer.endArray()
+        writer.endObject()
+        return writer.isPlain ? HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: writer.bytes)
+            : try JSONCoding.response(self)
+    }
 
     enum CodingKeys: String, CodingKey { case transactions, next }
 
@@ -47,6 +85,22 @@ struct AccountBody: Encodable {
     let holdings_value: Cents
     let total_value: Cents
     let prices_stale: Bool?
+
+    /// The body as `JSONEncoder` writes it.
+    func response() throws -> HTTPResponse {
+        var writer = PlainJSONWriter(capacity: 192)
+        writer.beginObject()
+        writer.string("buying_power", buying_power.description)
+        writer.string("cash", cash.description)
+        writer.string("currency", currency)
+        writer.string("holdings_value", holdings_value.description)
+        if let prices_stale { writer.bool("prices_stale", prices_stale) }
+        writer.string("reserved", reserved.description)
+        writer.string("total_value", total_value.description)
+        writer.endObject()
+        return writer.isPlain ? HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: writer.bytes)
+            : try JSONCoding.response(self)
+    }
 }
 
 struct HoldingBody: Encodable {
@@ -57,6 +111,18 @@ struct HoldingBody: Encodable {
     let price: Price
     let market_value: Cents
     let unrealized_pl: Cents
+
+    func write(into writer: inout PlainJSONWriter) {
+        writer.beginObject()
+        writer.string("avg_cost", avg_cost.text)
+        writer.string("cost_basis", cost_basis.description)
+        writer.string("market_value", market_value.description)
+        writer.price("price", price)
+        writer.integer("quantity", quantity)
+        writer.string("symbol", symbol)
+        writer.string("unrealized_pl", unrealized_pl.description)
+        writer.endObject()
+    }
 }
 
 struct PortfolioBody: Encodable {
@@ -64,6 +130,21 @@ struct PortfolioBody: Encodable {
     let cash: Cents
     let total_value: Cents
     let prices_stale: Bool?
+
+    /// The body as `JSONEncoder` writes it.
+    func response() throws -> HTTPResponse {
+        var writer = PlainJSONWriter(capacity: 96 + 192 * holdings.count)
+        writer.beginObject()
+        writer.string("cash", cash.description)
+        writer.beginArray("holdings")
+        for holding in holdings { holding.write(into: &writer) }
+        writer.endArray()
+        if let prices_stale { writer.bool("prices_stale", prices_stale) }
+        writer.string("total_value", total_value.description)
+        writer.endObject()
+        return writer.isPlain ? HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: writer.bytes)
+            : try JSONCoding.response(self)
+    }
 }
 
 /// A holding's average cost: a `Price` shown with exactly four decimals (API.md), by Money's formatter.
@@ -74,9 +155,12 @@ struct AverageCost: Encodable, Equatable {
         self.price = price
     }
 
+    /// Four decimals, as the API shows it.
+    var text: String { price.description(minimumFractionDigits: Price.scale) }
+
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(price.description(minimumFractionDigits: Price.scale))
+        try container.encode(text)
     }
 }
 

@@ -63,6 +63,17 @@ struct TradeHandlers: Sendable {
         return body
     }
 
+    /// The common order body (`{"symbol":"KO","quantity":1}`, a string and an in-range integer, no
+    /// other member) read without JSONDecoder (``PlainJSONObject``); `nil` sends every other body
+    /// through ``decodeOrder(_:from:)``, which gives the same result for this one.
+    private static func plainOrder(_ body: [UInt8]) -> OrderRequestBody? {
+        guard let object = PlainJSONObject(body), object.members.count == 2,
+              case .string(let symbol)? = object["symbol"], case .integer(let quantity)? = object["quantity"],
+              (1...1_000_000).contains(quantity)
+        else { return nil }
+        return OrderRequestBody(symbol: symbol, quantity: quantity)
+    }
+
     static func symbol(_ raw: String) throws -> String {
         guard let symbol = StockSymbol.normalize(raw) else {
             throw HTTPError.invalidRequest("symbol must be 1 to 10 characters of A-Z, 0-9, '.' and '-'.")
@@ -77,7 +88,7 @@ struct TradeHandlers: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(config.upstreamTimeoutMs)
         let user = try context.requireUser()
         // 400s first: body, symbol, quantity, key (API.md: malformed, then unknown, then rules).
-        let body = try Self.decodeOrder(OrderRequestBody.self, from: request)
+        let body = try Self.plainOrder(request.body) ?? Self.decodeOrder(OrderRequestBody.self, from: request)
         let symbol = try Self.symbol(body.symbol)
         return try await keyed(request, user: user, side: side,
                                fingerprint: "\(request.method) \(request.path) \(symbol) \(body.quantity)") { idempotency in
@@ -88,9 +99,11 @@ struct TradeHandlers: Sendable {
 
     /// Runs `run` under the request's `Idempotency-Key`, if any: a replay answers the stored
     /// response, a key in use is 409, a key used with another request (`fingerprint`) is 422.
-    func keyed(_ request: HTTPRequest, user: AuthenticatedUser, side: Order.Side, fingerprint: String,
+    /// `fingerprint` is built only for a keyed request.
+    func keyed(_ request: HTTPRequest, user: AuthenticatedUser, side: Order.Side, fingerprint makeFingerprint: @autoclosure () -> String,
                run: ((key: String, fingerprint: String)?) async throws -> HTTPResponse) async throws -> HTTPResponse {
         guard let key = request.headers["Idempotency-Key"] else { return try await run(nil) }
+        let fingerprint = makeFingerprint()
         guard IdempotencyGate.isValid(key) else {
             throw HTTPError.invalidRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
@@ -126,7 +139,7 @@ struct TradeHandlers: Sendable {
     func currentPrice(_ symbol: String, context: RequestContext) async throws -> Price {
         let start = ContinuousClock.now
         let result = await stock.price(symbol, requestID: context.requestID)
-        ServiceMetrics.timer("price_lookup_duration_seconds").recordInterval(ContinuousClock.now - start)
+        TradeMetrics.priceLookup.recordInterval(ContinuousClock.now - start)
         switch result {
         case .success(let price):
             lastPrices.remember(symbol, price)
@@ -145,10 +158,9 @@ struct TradeHandlers: Sendable {
         let (cash, reserved, holdings) = try await ledger.account(userID: user.id)
         let valuation = await value(holdings, context: context)
         let holdingsValue = try valuation.holdingsValue()
-        return try JSONCoding.response(AccountBody(cash: cash, reserved: reserved, buying_power: try cash.subtracting(reserved),
-                                                   currency: "USD", holdings_value: holdingsValue,
-                                                   total_value: try cash.adding(holdingsValue),
-                                                   prices_stale: valuation.stale ? true : nil))
+        return try AccountBody(cash: cash, reserved: reserved, buying_power: try cash.subtracting(reserved), currency: "USD",
+                               holdings_value: holdingsValue, total_value: try cash.adding(holdingsValue),
+                               prices_stale: valuation.stale ? true : nil).response()
     }
 
     func portfolio(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
@@ -162,25 +174,25 @@ struct TradeHandlers: Sendable {
                                cost_basis: line.holding.costBasis, price: line.price, market_value: marketValue,
                                unrealized_pl: try marketValue.subtracting(line.holding.costBasis))
         }
-        return try JSONCoding.response(PortfolioBody(holdings: lines, cash: cash,
-                                                     total_value: try cash.adding(try valuation.holdingsValue()),
-                                                     prices_stale: valuation.stale ? true : nil))
+        return try PortfolioBody(holdings: lines, cash: cash, total_value: try cash.adding(try valuation.holdingsValue()),
+                                 prices_stale: valuation.stale ? true : nil).response()
     }
 
     /// Prices every holding concurrently; a holding whose price cannot be had uses the last one seen.
     private func value(_ holdings: [Holding], context: RequestContext) async -> Valuation {
-        let prices = await withTaskGroup(of: (Int, Price?).self) { group in
-            for (index, holding) in holdings.enumerated() {
-                group.addTask {
-                    if case .success(let price) = await stock.price(holding.symbol, requestID: context.requestID) {
-                        return (index, price)
-                    }
-                    return (index, nil)
+        let prices: [Price?]
+        if holdings.count == 1 {
+            // One holding (the common account) needs no child task.
+            prices = [await price(holdings[0].symbol, context: context)]
+        } else {
+            prices = await withTaskGroup(of: (Int, Price?).self) { group in
+                for (index, holding) in holdings.enumerated() {
+                    group.addTask { (index, await price(holding.symbol, context: context)) }
                 }
+                var prices = [Price?](repeating: nil, count: holdings.count)
+                for await (index, price) in group { prices[index] = price }
+                return prices
             }
-            var prices = [Price?](repeating: nil, count: holdings.count)
-            for await (index, price) in group { prices[index] = price }
-            return prices
         }
         var stale = false
         var lines: [Valuation.Line] = []
@@ -198,12 +210,18 @@ struct TradeHandlers: Sendable {
         return Valuation(lines: lines, stale: stale)
     }
 
+    /// One holding's current price, or nil; a single holding is priced without a task group.
+    private func price(_ symbol: String, context: RequestContext) async -> Price? {
+        if case .success(let price) = await stock.price(symbol, requestID: context.requestID) { return price }
+        return nil
+    }
+
     func transactions(_ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
         let user = try context.requireUser()
         let limit = try Self.digits(request.queryParameter("limit"), name: "limit", range: 1...100) ?? 50
         let before = try Self.digits(request.queryParameter("before"), name: "before", range: 1...Int(Int64.max))
         let page = try await ledger.transactions(userID: user.id, limit: limit, before: before.map(Int64.init))
-        return try JSONCoding.response(TransactionsPage(transactions: page.items, next: page.next))
+        return try TransactionsPage(transactions: page.items, next: page.next).response()
     }
 
     /// A query value of plain digits within `range`; `nil` when absent.
@@ -223,8 +241,17 @@ protocol OrderQuantity {
 
 /// Orders by side and outcome.
 enum TradeMetrics {
+    /// The handles of every order: the shared cache builds a key string per lookup (bench/RESULTS.md).
+    private static let executed = (buy: counter(.buy, outcome: "executed"), sell: counter(.sell, outcome: "executed"))
+    static let priceLookup = ServiceMetrics.timer("price_lookup_duration_seconds")
+
     static func order(_ side: Order.Side, outcome: String) {
+        guard outcome == "executed" else { return counter(side, outcome: outcome).increment() }
+        (side == .buy ? executed.buy : executed.sell).increment()
+    }
+
+    private static func counter(_ side: Order.Side, outcome: String) -> CoreMetrics.Counter {
         // Cached handle: this runs for every order.
-        ServiceMetrics.counter("orders_total", [("side", side.rawValue), ("outcome", outcome)]).increment()
+        ServiceMetrics.counter("orders_total", [("side", side.rawValue), ("outcome", outcome)])
     }
 }

@@ -51,6 +51,43 @@ struct DecimalTextTests {
         }
     }
 
+    /// The String-built formatter `format` replaced (written into bytes since, bench/RESULTS.md),
+    /// kept as the oracle: both must agree everywhere.
+    static func stringBuiltFormat(_ minorUnits: Int64, scale: Int, minimumFractionDigits: Int) -> String {
+        let magnitude = minorUnits.magnitude
+        let sign = minorUnits < 0 ? "-" : ""
+        guard scale > 0 else { return "\(sign)\(magnitude)" }
+        var unit: UInt64 = 1
+        for _ in 0..<scale { unit *= 10 }
+        let whole = magnitude / unit
+        var fraction = String(magnitude % unit)
+        fraction = String(repeating: "0", count: scale - fraction.count) + fraction
+        let keep = min(max(minimumFractionDigits, 0), scale)
+        while fraction.count > keep, fraction.last == "0" { fraction.removeLast() }
+        return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+    }
+
+    @Test("format agrees with the String-built formatter at every scale (0 to 19), minimum and edge value",
+          arguments: 0...DecimalText.scaleMax)
+    func agreesWithStringBuiltFormat(scale: Int) {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Int64] = [0, 1, -1, 9, 10, 11, 99, 100, 101, 1_000_000, -1_000_000, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power, -power, power - 1, power + 1, power * 3, -(power - 1)]
+        }
+        for _ in 0..<500 { values.append(Int64.random(in: Int64.min...Int64.max, using: &generator)) }
+        for _ in 0..<500 { values.append(Int64.random(in: -100_000...100_000, using: &generator)) }
+        for value in values {
+            for minimum in -1...(DecimalText.scaleMax + 1) {
+                let expected = Self.stringBuiltFormat(value, scale: scale, minimumFractionDigits: minimum)
+                #expect(DecimalText.format(value, scale: scale, minimumFractionDigits: minimum) == expected,
+                        "\(value) scale \(scale) minimum \(minimum)")
+            }
+        }
+    }
+
     @Test("scale 0 parses whole numbers only")
     func scaleZeroParse() {
         #expect(DecimalText.parse("42", scale: 0, allowsSign: false) == 42)
