@@ -83,11 +83,11 @@ struct GatewayEdgeTests {
 
             // A hung service (stopped, its socket still accepting) is down after the 1 s budget.
             let trade = try #require(suite.process("trade"))
-            trade.signal(SIGSTOP)
+            trade.suspend()
             let start = ContinuousClock.now
             let hung = try await client.get("/health")
             let waited = ContinuousClock.now - start
-            trade.signal(SIGCONT)
+            trade.resume()
             #expect(hung.status == 503, "\(hung.text)")
             #expect(hung.string("status") == "degraded")
             #expect(hung.json["services"] as? [String: String] == ["auth": "ok", "stock": "ok", "trade": "down"], "\(hung.text)")

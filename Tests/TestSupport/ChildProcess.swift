@@ -100,4 +100,29 @@ public final class ChildProcess: Sendable {
         guard isRunning else { return }
         kill(pid, signal)
     }
+
+    /// Stops it with SIGSTOP and returns once every one of its threads has stopped (or it exited).
+    ///
+    /// `kill` only starts a stop: the kernel wakes one thread to take SIGSTOP, and the others stop
+    /// when that thread runs. On a busy machine the others keep serving for milliseconds after
+    /// `kill` returned, so a test that sends SIGSTOP and then asks the process something could be
+    /// answered by the "stopped" process. `waitpid(WUNTRACED)` reports the stop once it is complete.
+    public func suspend() {
+        reaped.withLock { status in
+            guard status == nil else { return }
+            kill(pid, SIGSTOP)
+            var wait: Int32 = 0
+            while true {
+                let result = waitpid(pid, &wait, WUNTRACED)
+                if result == pid {
+                    let stopped = wait & 0xff == 0x7f
+                    if !stopped { status = wait }  // it exited instead
+                    return
+                }
+                if result == -1 && errno == EINTR { continue }
+                status = -1  // ECHILD: reaped elsewhere, gone
+                return
+            }
+        }
+    }
 }

@@ -104,6 +104,17 @@ public final class ServiceProcess: @unchecked Sendable {
         process.signal(signal)
     }
 
+    /// Stops it (SIGSTOP) and returns once it can no longer answer: its sockets still accept,
+    /// nothing reads them. ``resume()`` undoes it.
+    public func suspend() {
+        process.suspend()
+    }
+
+    /// Continues it after ``suspend()``.
+    public func resume() {
+        process.signal(SIGCONT)
+    }
+
     /// Waits (bounded) for the process to exit; `true` if it did.
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(15)) async -> Bool {
