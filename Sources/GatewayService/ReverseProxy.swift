@@ -35,8 +35,8 @@ final class ReverseProxy: Sendable {
     }
 
     /// The routes' ``Responder``: relays `request` from the loop that read it.
-    func respond(_ request: HTTPRequest, _ context: RequestContext, _ reply: Reply) {
-        relay(request, requestID: context.requestID, then: reply)
+    func respond(_ request: HTTPRequest, _ reply: Reply) {
+        relay(request, requestID: reply.context.requestID, then: reply)
     }
 
     /// Sends `request` upstream and hands `reply` the response to relay, or a 502/504

@@ -32,12 +32,12 @@ final class TradeShards: Sendable {
     }
 
     /// The route's ``Responder``.
-    func respond(_ request: HTTPRequest, _ context: RequestContext, _ reply: Reply) {
-        guard let user = context.user else {
+    func respond(_ request: HTTPRequest, _ reply: Reply) {
+        guard let user = reply.context.user else {
             // Unreachable: the route's access is `.token`, checked before this runs.
             reply.send(.problem(for: HTTPError.unauthorized("A Bearer token is required.")))
             return
         }
-        proxies[proxies.count == 1 ? 0 : map.shardIndex(of: user.id)].respond(request, context, reply)
+        proxies[proxies.count == 1 ? 0 : map.shardIndex(of: user.id)].respond(request, reply)
     }
 }

@@ -9,8 +9,9 @@ public typealias Handler = @Sendable (HTTPRequest, RequestContext) async throws 
 
 /// The synchronous responder: a route's endpoint that answers from the loop thread that read the
 /// request, at once or from callbacks on that loop (the gateway's relay over ``HTTPClient``), with
-/// no task. It must call `reply.send` exactly once, from any thread.
-public typealias Responder = @Sendable (HTTPRequest, RequestContext, Reply) -> Void
+/// no task. It must call `reply.send` exactly once, from any thread. The request's context is
+/// `reply.context`: passed as an argument of its own it was copied per call.
+public typealias Responder = @Sendable (HTTPRequest, Reply) -> Void
 
 /// What answers a route: one of the two endpoint shapes.
 public enum Endpoint: Sendable {

@@ -158,11 +158,8 @@ final class Pipeline: Sendable {
         }
         switch entry.endpoint {
         case .responder(let responder):
-            // The context moves into the reply. Handing the responder `reply.context` still copies
-            // it for the call (callgrind, bench/RESULTS.md); a responder that read it from the
-            // reply would not, at the cost of changing the ``Responder`` signature.
-            let reply = Reply(pipeline: self, context: consume context, destination: destination)
-            responder(request, reply.context, reply)
+            // The context moves into the reply, where the responder reads it (no copy per call).
+            responder(request, Reply(pipeline: self, context: consume context, destination: destination))
         case .handler(let handler):
             AsyncResponder.start { [self, context] in
                 let response: HTTPResponse
@@ -238,7 +235,8 @@ final class Pipeline: Sendable {
 /// thread. One allocation per request, holding only what the answer needs (not the request).
 public final class Reply: Sendable {
     private let pipeline: Pipeline
-    let context: RequestContext
+    /// The request's context, as the middleware left it (the verified user, the request id).
+    public let context: RequestContext
     private let destination: Destination
 
     init(pipeline: Pipeline, context: consuming RequestContext, destination: Destination) {

@@ -87,14 +87,14 @@ public final class ServiceHost: Sendable {
     /// The routes every process serves before its own table (API.md "Every process").
     public static let standardRoutes: [Route<StandardEndpoints>] = [
         Route("GET", "/health", endpoint: { $0.health }),
-        Route("GET", "/metrics", responder: { _ in { _, _, reply in reply.send(ServiceMetrics.render()) } }),
+        Route("GET", "/metrics", responder: { _ in { _, reply in reply.send(ServiceMetrics.render()) } }),
     ]
 
     /// The plain `/health`: 200 once the process serves (its database opened before the server starts).
     public static let plainHealth: Endpoint = {
         // Made once: each answer shares its body and fields instead of allocating them.
         let healthy = HTTPResponse(status: 200, contentType: JSONCoding.contentType, body: Array(#"{"status":"ok"}"#.utf8))
-        return .responder { _, _, reply in reply.send(healthy) }
+        return .responder { _, reply in reply.send(healthy) }
     }()
 
     /// Builds the router and starts serving at once.

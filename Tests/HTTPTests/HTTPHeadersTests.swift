@@ -158,4 +158,29 @@ import Testing
         #expect(" \t ".trimmingSpaces == "")
         #expect("\u{a0}x".trimmingSpaces == "\u{a0}x", "only SP and HTAB are OWS")
     }
+
+    /// Every pair of byte values at every place of a word and of the tail after it, against the
+    /// rule byte by byte: equal, or the same ASCII letter in either case.
+    @Test func caseInsensitiveComparisonAgreesWithTheByteRuleForEveryPair() {
+        func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+        var mismatches = 0
+        for place in [0, 3, 7, 8, 10] {
+            var left = [UInt8](repeating: UInt8(ascii: "k"), count: 11)
+            var right = left
+            for x in UInt8.min...UInt8.max {
+                for y in UInt8.min...UInt8.max {
+                    left[place] = x
+                    right[place] = y
+                    let expected = x == y || (isLetter(x) && isLetter(y) && x | 0x20 == y | 0x20)
+                    let found = left.withUnsafeBytes { l in right.withUnsafeBytes { r in HTTPHeaders.bytesEqualIgnoringCase(l, r) } }
+                    if found != expected { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(HTTPHeaders.nameEquals(UnsafeRawBufferPointer(start: nil, count: 0), ""))
+        #expect(HTTPHeaders.equalsIgnoringCase("Transfer-ENCODING", "transfer-encoding"))
+        #expect(!HTTPHeaders.equalsIgnoringCase("Transfer-Encodinf", "transfer-encoding"))
+        #expect(!HTTPHeaders.equalsIgnoringCase("content@length", "content`length"), "@ and ` differ by 0x20 but are not letters")
+    }
 }

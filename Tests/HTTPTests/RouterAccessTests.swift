@@ -35,9 +35,9 @@ struct RouterAccessTests {
             return HTTPResponse(status: 200, body: Array("user=\(context.user?.username ?? "-")".utf8))
         }
         builder.on("GET", "/private", .token, .handler(whoAmI))
-        builder.on("*", "/proxy/**", .tokenOn(["/proxy/me"]), .responder { request, context, reply in
+        builder.on("*", "/proxy/**", .tokenOn(["/proxy/me"]), .responder { request, reply in
             reached.increment()
-            reply.send(HTTPResponse(status: 200, body: Array("\(request.path) user=\(context.user?.username ?? "-")".utf8)))
+            reply.send(HTTPResponse(status: 200, body: Array("\(request.path) user=\(reply.context.user?.username ?? "-")".utf8)))
         })
         builder.on("GET", "/public", .open, .handler(whoAmI))
         return builder.build()
@@ -80,7 +80,7 @@ struct RouterAccessTests {
     @Test("a responder answers on the loop thread with no task; a handler runs in a task on that loop")
     func endpointKinds() async throws {
         var builder = RouterBuilder()
-        builder.on("GET", "/sync", .open, .responder { _, _, reply in
+        builder.on("GET", "/sync", .open, .responder { _, reply in
             let task = withUnsafeCurrentTask { $0 != nil }
             reply.send(HTTPResponse(status: 200, body: Array("task=\(task) loop=\(EventLoop.current != nil)".utf8)))
         })

@@ -150,8 +150,8 @@ struct RouterTests {
         var builder = RouterBuilder()
         builder.add(Slow())
         builder.get("/x") { _, context in HTTPResponse(status: 200, body: Array("user=\(context.user?.id ?? 0)".utf8)) }
-        builder.on("GET", "/sync", .open, .responder { _, context, reply in
-            reply.send(HTTPResponse(status: 200, body: Array("sync user=\(context.user?.id ?? 0)".utf8)))
+        builder.on("GET", "/sync", .open, .responder { _, reply in
+            reply.send(HTTPResponse(status: 200, body: Array("sync user=\(reply.context.user?.id ?? 0)".utf8)))
         })
         let router = builder.build()
         #expect(await router.respond(HTTPRequest(method: "GET", target: "/x")).body == Array("user=7".utf8))

@@ -14,7 +14,7 @@ import Testing
 
     static func entry(_ pattern: String) -> RouteEntry {
         RouteEntry(method: "GET", pattern: pattern, access: .open,
-                   endpoint: .responder { _, _, reply in reply.send(HTTPResponse(status: 204)) }, index: 0)
+                   endpoint: .responder { _, reply in reply.send(HTTPResponse(status: 204)) }, index: 0)
     }
 
     @Test("a pattern without parameters matches exactly the paths the segment matcher does", arguments: patterns)
@@ -41,7 +41,7 @@ import Testing
     @Test("the router's token decision on bytes is the Access's on the path", arguments: accesses)
     func tokenDecisionOnBytes(access: Access) {
         let route = RouteEntry(method: "*", pattern: "/auth/**", access: access,
-                               endpoint: .responder { _, _, reply in reply.send(HTTPResponse(status: 204)) }, index: 0)
+                               endpoint: .responder { _, reply in reply.send(HTTPResponse(status: 204)) }, index: 0)
         for path in Self.tokenPaths {
             var bytes = Array(path.utf8)
             let decided = bytes.withUnsafeMutableBufferPointer { route.requiresToken(UnsafeBufferPointer($0)) }

@@ -95,8 +95,8 @@ struct RouteTableTests {
         var builder = RouterBuilder()
         builder.add(ServiceHost.standardRoutes, endpoints: .init(health: ServiceHost.plainHealth))
         for route in GatewayService.routes {
-            builder.on(route.method, route.pattern, route.access, .responder { _, context, reply in
-                reply.send(HTTPResponse(status: 299, body: Array((context.route ?? "-").utf8)))
+            builder.on(route.method, route.pattern, route.access, .responder { _, reply in
+                reply.send(HTTPResponse(status: 299, body: Array((reply.context.route ?? "-").utf8)))
             })
         }
         builder.add(AuthenticationMiddleware(NoTokens()))
