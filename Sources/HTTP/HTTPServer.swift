@@ -45,6 +45,7 @@ public final class HTTPServer: Sendable {
     let admission: ConnectionAdmission
     /// Request-body bytes held by all connections (`MAX_BUFFERED_BODY_BYTES`).
     let bodyBudget: BodyBudget
+    private let drainStarted = Atomic<Bool>(false)
     private let shutdownStarted = Atomic<Bool>(false)
     private let drainTimeout: Duration
 
@@ -111,11 +112,20 @@ public final class HTTPServer: Sendable {
     /// Request-body bytes buffered now by all connections.
     public var bufferedBodyBytes: Int { bodyBudget.bytesHeld }
 
-    /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
-    /// (their responses say `Connection: close`), then close whatever is left after the drain
-    /// timeout and stop the loops. Safe to call more than once.
+    /// Graceful shutdown: ``drain()``, then stop the loops. Safe to call more than once.
     public func shutdown() async {
+        await drain()
         guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return }
+        await group.shutdown()
+        loops.withLock { $0.removeAll() }
+    }
+
+    /// Stops serving: stop accepting, close idle connections, let requests in flight finish (their
+    /// responses say `Connection: close`), then close whatever is left after the drain timeout.
+    /// The loops keep running, so work still on them (an upstream request of the service's own,
+    /// on a shared group) can end before ``shutdown()`` stops them. Safe to call more than once.
+    public func drain() async {
+        guard !drainStarted.exchange(true, ordering: .relaxed) else { return }
         let serverLoops = loops.withLock { $0 }
         let drained = Atomic<Int>(0)
         for serverLoop in serverLoops {
@@ -135,7 +145,5 @@ public final class HTTPServer: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for serverLoop in serverLoops { serverLoop.loop.execute { serverLoop.closeAll() } }
-        await group.shutdown()
-        loops.withLock { $0.removeAll() }
     }
 }

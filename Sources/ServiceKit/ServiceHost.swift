@@ -3,6 +3,7 @@ import HTTP
 import Logging
 import Routing
 import Sockets
+import Synchronization
 
 /// Settings every process reads: listen address, body limit, log level.
 public struct CommonConfig: Sendable {
@@ -69,6 +70,7 @@ public final class ServiceHost: Sendable {
     /// The HTTP server.
     public let server: HTTPServer
     private let onShutdown: @Sendable () async -> Void
+    private let shutdownStarted = Atomic<Bool>(false)
 
     /// The bound port (differs from the configured one when that was 0).
     public var port: Int { server.port }
@@ -105,7 +107,7 @@ public final class ServiceHost: Sendable {
     ///   - middleware: the service's own, inside observability and outside authentication.
     ///   - authenticator: verifies the tokens of routes whose ``Access`` needs one.
     ///   - afterAuthentication: the service's middleware that needs the verified user (trade's shard check).
-    ///   - onShutdown: runs after the server has drained (close databases, pools).
+    ///   - onShutdown: runs after the server has drained, before its loops stop (close databases, pools).
     public init<Endpoints>(config: CommonConfig, logger: Logger, limits: HTTPLimits = HTTPLimits(),
                            group: EventLoopGroup? = nil, routes: [Route<Endpoints>], endpoints: Endpoints,
                            health: Endpoint = ServiceHost.plainHealth, middleware: [any Middleware] = [],
@@ -144,9 +146,13 @@ public final class ServiceHost: Sendable {
     /// How many event loops serve requests.
     public var loopCount: Int { server.eventLoops.loops.count }
 
-    /// Drains and stops the server, then releases the service's resources.
+    /// Drains the server, releases the service's resources, then stops the event loops: trade's
+    /// order matcher may be waiting on a price request on those loops, and ends only once that
+    /// request does (a loop stopped first left it unanswered and this shutdown waiting forever).
+    /// Safe to call more than once.
     public func shutdown() async {
+        await server.drain()
+        if !shutdownStarted.exchange(true, ordering: .relaxed) { await onShutdown() }
         await server.shutdown()
-        await onShutdown()
     }
 }

@@ -159,6 +159,11 @@ final class TradeHarness: Sendable {
         trade.withLock { $0 = (host, TestClient(port: host.port, timeout: .seconds(30))) }
     }
 
+    /// Shuts the trade service down, leaving the rest to ``shutdown()``.
+    func shutdownTrade() async {
+        await trade.withLock { $0.host }.shutdown()
+    }
+
     func shutdown() async {
         await trade.withLock { $0.host }.shutdown()
         await stock?.shutdown()
