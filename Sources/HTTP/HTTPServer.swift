@@ -45,8 +45,10 @@ public final class HTTPServer: Sendable {
     let admission: ConnectionAdmission
     /// Request-body bytes held by all connections (`MAX_BUFFERED_BODY_BYTES`).
     let bodyBudget: BodyBudget
-    private let drainStarted = Atomic<Bool>(false)
-    private let shutdownStarted = Atomic<Bool>(false)
+    /// The drain and the stop, each started once; every caller awaits the same one (a second
+    /// caller returning early would free the loops' state while the first still drains).
+    private let draining = Mutex<Task<Void, Never>?>(nil)
+    private let stopping = Mutex<Task<Void, Never>?>(nil)
     private let drainTimeout: Duration
 
     /// Binds the listening socket and starts serving at once. Throws if the address is taken.
@@ -115,9 +117,23 @@ public final class HTTPServer: Sendable {
     /// Graceful shutdown: ``drain()``, then stop the loops. Safe to call more than once.
     public func shutdown() async {
         await drain()
-        guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return }
-        await group.shutdown()
-        loops.withLock { $0.removeAll() }
+        await Self.once(stopping) {
+            await self.group.shutdown()
+            // A loop still running past the group's bound may yet call its server loop's hooks,
+            // which hold it unowned: those stay allocated.
+            if self.group.loops.allSatisfy(\.isFinished) { self.loops.withLock { $0.removeAll() } }
+        }
+    }
+
+    /// Runs `work` in the task `slot` holds, starting it on the first call; every call awaits it.
+    private static func once(_ slot: borrowing Mutex<Task<Void, Never>?>, _ work: @escaping @Sendable () async -> Void) async {
+        let task = slot.withLock { task in
+            if let task { return task }
+            let started = Task { await work() }
+            task = started
+            return started
+        }
+        await task.value
     }
 
     /// Stops serving: stop accepting, close idle connections, let requests in flight finish (their
@@ -125,7 +141,10 @@ public final class HTTPServer: Sendable {
     /// The loops keep running, so work still on them (an upstream request of the service's own,
     /// on a shared group) can end before ``shutdown()`` stops them. Safe to call more than once.
     public func drain() async {
-        guard !drainStarted.exchange(true, ordering: .relaxed) else { return }
+        await Self.once(draining) { await self.drainOnce() }
+    }
+
+    private func drainOnce() async {
         let serverLoops = loops.withLock { $0 }
         let drained = Atomic<Int>(0)
         for serverLoop in serverLoops {

@@ -70,7 +70,8 @@ public final class ServiceHost: Sendable {
     /// The HTTP server.
     public let server: HTTPServer
     private let onShutdown: @Sendable () async -> Void
-    private let shutdownStarted = Atomic<Bool>(false)
+    /// The shutdown, started once; every caller awaits it.
+    private let stopping = Mutex<Task<Void, Never>?>(nil)
 
     /// The bound port (differs from the configured one when that was 0).
     public var port: Int { server.port }
@@ -151,8 +152,16 @@ public final class ServiceHost: Sendable {
     /// request does (a loop stopped first left it unanswered and this shutdown waiting forever).
     /// Safe to call more than once.
     public func shutdown() async {
-        await server.drain()
-        if !shutdownStarted.exchange(true, ordering: .relaxed) { await onShutdown() }
-        await server.shutdown()
+        let task = stopping.withLock { task in
+            if let task { return task }
+            let started = Task { [server, onShutdown] in
+                await server.drain()
+                await onShutdown()
+                await server.shutdown()
+            }
+            task = started
+            return started
+        }
+        await task.value
     }
 }

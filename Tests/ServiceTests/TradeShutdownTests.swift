@@ -8,7 +8,8 @@ import TestSupport
     /// the matcher had ended left that request unanswerable, and the shutdown, which waits for the
     /// matcher, waited forever (a hung `docker stop`, seen as a hung test run).
     @Test func shutdownEndsWhileTheMatcherWaitsForAPrice() async throws {
-        let upstreamTimeoutMs = 2_000
+        // Long enough for the order to be placed on a loaded machine; the shutdown waits it out.
+        let upstreamTimeoutMs = 6_000
         let trade = try await TradeHarness.start(.init(upstreamTimeoutMs: upstreamTimeoutMs,
                                                       environment: ["MATCH_INTERVAL_MS": "20"]))
         defer { Task { await trade.shutdown() } }
@@ -17,7 +18,7 @@ import TestSupport
         let placed = try await trade.client.post(
             "/trade/orders", json: #"{"symbol":"AAPL","side":"buy","quantity":1,"type":"limit","time_in_force":"gtc","limit_price":"90.00"}"#,
             token: token)
-        #expect(placed.status == 201, "\(placed.text)")
+        try #require(placed.status == 201, "\(placed.text)")
         // The provider stops answering; the matcher's next price request waits on it (through stock).
         let provider = try #require(trade.fake)
         provider.setMode(.hang)
@@ -37,7 +38,7 @@ import TestSupport
             finished.set()
         }
         // Bounded by the upstream timeout (the request fails, the matcher sees its cancellation).
-        let bound = Duration.milliseconds(upstreamTimeoutMs) + .seconds(5)
+        let bound = Duration.milliseconds(upstreamTimeoutMs) + .seconds(10)
         while !finished.isSet && ContinuousClock.now - started < bound {
             try await Task.sleep(for: .milliseconds(20))
         }
