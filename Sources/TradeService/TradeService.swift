@@ -61,7 +61,9 @@ public enum TradeService {
         return try ServiceHost(config: config.common, logger: logger, limits: limits, group: group, routes: routes,
                                endpoints: handlers, authenticator: tokens,
                                afterAuthentication: [ShardMiddleware(ownership: ownership)], onShutdown: {
-            await admin?.shutdown()
+            // Drained, not shut down: the admin listener shares the loops, which must keep
+            // running until the matcher has ended (ServiceHost.shutdown stops them last).
+            await admin?.drain()
             // Nothing may still be using the ledger when it closes: the matcher's tick and the
             // purge finish (or see their cancellation) first.
             purge.cancel()

@@ -7,11 +7,13 @@ import TestSupport
     /// The matcher's price request runs on the service's event loops. Stopping those loops before
     /// the matcher had ended left that request unanswerable, and the shutdown, which waits for the
     /// matcher, waited forever (a hung `docker stop`, seen as a hung test run).
-    @Test func shutdownEndsWhileTheMatcherWaitsForAPrice() async throws {
+    /// With and without the slot-admin listener, which shares the loops (and used to stop them).
+    @Test(arguments: [[:], ["TRADE_ADMIN_PORT": "0"]])
+    func shutdownEndsWhileTheMatcherWaitsForAPrice(_ extra: [String: String]) async throws {
         // Long enough for the order to be placed on a loaded machine; the shutdown waits it out.
         let upstreamTimeoutMs = 6_000
         let trade = try await TradeHarness.start(.init(upstreamTimeoutMs: upstreamTimeoutMs,
-                                                      environment: ["MATCH_INTERVAL_MS": "20"]))
+                                                      environment: ["MATCH_INTERVAL_MS": "20"].merging(extra) { $1 }))
         defer { Task { await trade.shutdown() } }
         let token = try await trade.token(1)
         trade.setPrice("AAPL", "100.00")
