@@ -108,12 +108,7 @@ let package = Package(
         // MARK: tests
         .target(name: "CSpawn", path: "Tests/CSpawn"),
         .target(name: "TestSupport", dependencies: ["HTTP", "Sockets", "CSpawn"], path: "Tests/TestSupport", swiftSettings: strict),
-        // A service started in-process over a temporary folder, for the auth and stock test targets. Not in
-        // TestSupport, which the sanitizers' small package builds without ServiceKit (and its swift-crypto).
-        .target(name: "ServiceTestSupport", dependencies: [
-            "ServiceKit", "TestSupport", .product(name: "Logging", package: "swift-log"),
-        ], path: "Tests/ServiceTestSupport", swiftSettings: strict),
-        // Hand-built JWTs for the token tests of ServiceKitTests and AuthServiceTests. Not in TestSupport:
+        // Hand-built JWTs for the token tests of ServiceKitTests and ServiceTests. Not in TestSupport:
         // the sanitizers' small package (Tests/Sanitizers) builds TestSupport without swift-crypto.
         .target(name: "JWTForging", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 path: "Tests/JWTForging", swiftSettings: strict),
@@ -133,23 +128,18 @@ let package = Package(
         .testTarget(name: "MoneyTests", dependencies: ["Money", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "HTTP", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AuthServiceTests", dependencies: [
-            "AuthService", "ServiceKit", "HTTP", "TestSupport", "ServiceTestSupport", "JWTForging",
-        ], swiftSettings: strict),
-        .testTarget(name: "StockServiceTests", dependencies: [
-            "StockService", "ServiceKit", "Money", "TestSupport", "ServiceTestSupport",
-        ], swiftSettings: strict),
-        // The route tests run the real stock service in-process as trade's upstream (TradeHarness).
+        .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StockServiceTests", dependencies: ["StockService", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TradeServiceTests", dependencies: [
-            "TradeService", "StockService", "ServiceKit", "TestSupport", "MarketData", "Money", "HTTP", "Routing",
-            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            "TradeService", "TestSupport", "MarketData", "Money", "HTTP", "Routing",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
         .testTarget(name: "GatewayServiceTests", dependencies: [
             "GatewayService", "ServiceKit", "HTTP", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "LoadGenerationTests", dependencies: ["LoadGeneration", "Money", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ServiceTests", dependencies: [
-            "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport",
+            "AuthService", "StockService", "TradeService", "GatewayService", "TestSupport", "JWTForging",
             // Fault tests open a service's SQLite file beside it (a second process holding its lock).
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),

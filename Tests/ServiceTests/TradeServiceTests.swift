@@ -5,7 +5,7 @@ import Testing
 /// Exact money in orders and holdings (API.md "Conventions" and "Trade"): `total` is
 /// `price × quantity` half-even to the cent; holdings use the average-cost method in exact cents.
 /// Prices come from `FakeProvider` through the live stock service with a zero quote TTL.
-@Suite struct TradeExactMoneyTests {
+@Suite struct TradeServiceTests {
     // MARK: - Order totals
 
     struct TotalRow: Sendable, CustomTestStringConvertible {

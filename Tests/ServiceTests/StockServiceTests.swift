@@ -5,7 +5,7 @@ import Testing
 /// The stock service in live mode (`API_KEY` set) against `FakeProvider`, in-process with an
 /// injected clock (API.md "Stock"): quotes, the cache and its TTL, fallbacks, single flight,
 /// symbol rules, the listing and a restart.
-@Suite struct StockLiveQuoteTests {
+@Suite struct StockServiceTests {
     typealias F = AuthStockFixtures
     typealias Mode = FakeProvider.Mode
 

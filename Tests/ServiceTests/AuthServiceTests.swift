@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// The auth routes in-process (API.md "Auth"): register, login, me and their errors.
-@Suite struct AuthRouteTests {
+@Suite struct AuthServiceTests {
     typealias F = AuthStockFixtures
 
     @Test func registerAnswers201WithIdUsernameAndCreatedAt() async throws {
